@@ -1,0 +1,130 @@
+"""``segmint generate`` and ``segmint demo``: a realistic retailer, ingested and stitched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from segmint.cli.context import settings
+from segmint.cli.data import run_ingest
+from segmint.cli.output import console, table
+from segmint.cli.workspace import create_sandbox
+from segmint.demo import generate as generate_files
+from segmint.ingest.pipeline import IngestReport, OnError
+from segmint.schema.model import SchemaClass
+from segmint.store import catalog
+from segmint.store.workspace import Workspace
+
+#: Demo files and the datasets they go into, in ingestion order (profiles first).
+DEMO_DATASETS = (
+    ("crm.csv", "crm", SchemaClass.PROFILE),
+    ("web.jsonl", "web", SchemaClass.EVENT),
+    ("app.parquet", "app", SchemaClass.EVENT),
+    ("email.jsonl", "email", SchemaClass.EVENT),
+)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar fed by the generator's (stage, done, total) callbacks."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("generating", total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=f"generating {stage}", completed=done, total=total)
+
+        yield update
+
+
+def generate(
+    out: Path = typer.Option(..., "--out", help="Folder to write crm.csv, web.jsonl, app.parquet, email.jsonl."),
+    profiles: int = typer.Option(10_000, "--profiles", min=10, help="People (known and anonymous)."),
+    seed: int = typer.Option(7, help="Random seed: the same seed writes the same files."),
+) -> None:
+    """Write the demo retailer's data as files."""
+    with _progress() as update:
+        generate_files(out, profiles=profiles, seed=seed, progress=update)
+    table(f"demo data in {out}", ["file", "bytes"], [(p.name, p.stat().st_size) for p in sorted(out.iterdir())])
+
+
+def demo(
+    ctx: typer.Context,
+    profiles: int = typer.Option(10_000, "--profiles", min=10, help="People (known and anonymous)."),
+    seed: int = typer.Option(7, help="Random seed."),
+) -> None:
+    """Build a workspace from a realistic retailer's data and summarise it."""
+    config = settings(ctx)
+    data_dir = config.workspace / "demo-data"
+    with Workspace.open(config.workspace, create=True) as workspace:
+        create_sandbox(workspace, config.sandbox)
+        workspace.use(config.sandbox)
+        known = {dataset.name for dataset in catalog.datasets(workspace.con)}
+        for _, name, schema_class in DEMO_DATASETS:
+            if name not in known:
+                catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class))
+        with _progress() as update:
+            generate_files(data_dir, profiles=profiles, seed=seed, progress=update)
+        reports = [
+            run_ingest(workspace, data_dir / file, name, None, OnError.FAIL)
+            for file, name, _ in DEMO_DATASETS
+        ]
+        _summarise(workspace, reports)
+
+
+def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
+    console.print(f"[bold]Segmint demo[/] — workspace {workspace.path}")
+    table(
+        "ingestion",
+        ["file", "dataset", "records", "added", "duplicates", "rejected", "note"],
+        [
+            (Path(r.file).name, r.dataset, r.records, r.added, r.duplicates, r.rejected,
+             "already ingested: nothing added" if r.already_ingested else "")
+            for r in reports
+        ],
+    )
+    con = workspace.con
+    row = con.execute(
+        """
+        SELECT (SELECT count(*) FROM identities),
+               (SELECT count(DISTINCT profile_id) FROM identity_profiles),
+               (SELECT count(*) FROM identity_profiles WHERE identity_key <> profile_id),
+               (SELECT count(*) FROM identity_issues WHERE kind = 'kept_out'),
+               (SELECT count(*) FROM identity_issues WHERE kind = 'evicted'),
+               (SELECT count(*) FROM events),
+               (SELECT count(DISTINCT identity_key) FROM profile_fragments)
+        """
+    ).fetchone()
+    assert row is not None
+    identities, profiles, merged, kept_out, evicted, events, known = row
+    table(
+        "profiles and identities",
+        ["identities", "profiles", "identities merged", "conflicts kept out", "evicted", "events", "CRM records"],
+        [(identities, profiles, merged, kept_out, evicted, events, known)],
+    )
+    table(
+        "events by type",
+        ["eventType", "events", "profiles"],
+        con.execute(
+            "SELECT e.eventType, count(*), count(DISTINCT p.profile_id) FROM events e "
+            "JOIN identity_profiles p USING (identity_key) GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall(),
+    )
+    sample = con.execute(
+        "SELECT x.namespace || ':' || x.id FROM identities x JOIN identity_profiles p USING (identity_key) "
+        "WHERE x.namespace = 'email' ORDER BY (SELECT count(*) FROM identity_profiles q "
+        "WHERE q.profile_id = p.profile_id) DESC, x.id LIMIT 1"
+    ).fetchone()
+    if sample:
+        console.print(f"try: segmint profile get --identity {sample[0]}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+    app.command("demo")(demo)

@@ -1,0 +1,49 @@
+"""The ``segmint`` command: global options, command groups, and errors shown without tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from segmint.cli import data, demo, identity, workspace
+from segmint.cli.output import error
+from segmint.config import WORKSPACE_ENV, Settings
+from segmint.errors import SegmintError
+
+app = typer.Typer(
+    name="segmint",
+    help="Real-time customer segmentation: ingest, stitch, segment, activate.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    workspace_dir: Path | None = typer.Option(
+        None, "--workspace", "-w", envvar=WORKSPACE_ENV,
+        help="Workspace folder [default: ./segmint-workspace].",
+    ),
+    sandbox: str = typer.Option("prod", "--sandbox", "-s", help="Sandbox to work in."),
+) -> None:
+    ctx.obj = Settings.resolve(workspace_dir, sandbox)
+
+
+for module in (workspace, data, identity, demo):
+    module.register(app)
+
+
+def run() -> None:
+    """Console entry point: a SegmintError becomes a message and exit status 1, never a traceback."""
+    try:
+        app()
+    except SegmintError as problem:
+        error(problem)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        error(SegmintError("interrupted; nothing was half-written (batches commit whole)"))
+        sys.exit(130)

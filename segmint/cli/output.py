@@ -1,0 +1,62 @@
+"""Console output: Rich tables for people, JSON for machines, errors without tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from segmint.errors import SegmintError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    view = Table(title=title, title_justify="left")
+    for column in columns:
+        view.add_column(column, overflow="fold")
+    for row in rows:
+        view.add_row(*(_cell(value) for value in row))
+    console.print(view)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    """Plain JSON on stdout (no colour, no wrapping), so machines can read it."""
+    print(orjson.dumps(data, default=_default, option=orjson.OPT_INDENT_2).decode())
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def error(problem: SegmintError) -> None:
+    location = f"{problem.location}: " if problem.location else ""
+    errors.print(f"[bold red]error:[/] {escape(location + problem.message)}", markup=True, highlight=False, soft_wrap=True)
+    if problem.hint:
+        errors.print(f"[yellow]hint:[/] {escape(problem.hint)}", markup=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,41 @@
+"""The embedded DuckDB engine: the only module that imports the DuckDB driver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+Connection = duckdb.DuckDBPyConnection
+DatabaseError = duckdb.Error
+
+
+def connect(path: Path | None = None, *, read_only: bool = False) -> Connection:
+    """Open a database file (or an in-memory one) with settings fit for batch work."""
+    con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def write_jsonl(table: pa.Table, path: Path) -> None:
+    """Write an Arrow table as newline-delimited JSON, nested columns as JSON objects/arrays.
+
+    Top-level timestamps are written as ISO 8601 in UTC with milliseconds (``...T12:00:00.000Z``),
+    the form event producers send.
+    """
+    columns = []
+    for column in table.schema:
+        name = '"' + column.name.replace('"', '""') + '"'
+        if pa.types.is_timestamp(column.type):
+            columns.append(f"strftime({name}, '%Y-%m-%dT%H:%M:%S.%gZ') AS {name}")
+        else:
+            columns.append(name)
+    con = connect()
+    try:
+        con.register("rows", table)
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY (SELECT {', '.join(columns)} FROM rows) TO '{target}' (FORMAT json)")
+    finally:
+        con.close()

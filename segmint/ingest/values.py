@@ -1,0 +1,108 @@
+"""Checking and converting one input value to a schema type, with a message when it does not fit.
+
+Text input (CSV cells) is parsed; JSON input must already have the right JSON type, except that
+dates and datetimes are ISO-8601 strings and integers are accepted where numbers are expected.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from segmint.schema.fields import FieldType
+
+Converted = tuple[Any, str | None]  # (value, problem message or None)
+
+
+def _shown(value: Any) -> str:
+    text = orjson.dumps(value, default=str).decode() if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _expected(kind: str, value: Any) -> Converted:
+    return None, f"expected {kind}, got {_shown(value)}"
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO-8601 with optional zone; the result is naive UTC, as stored."""
+    parsed = datetime.fromisoformat(text.strip())
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def convert(value: Any, field_type: FieldType, *, from_text: bool) -> Converted:
+    if field_type is FieldType.STRING:
+        if isinstance(value, str):
+            return value, None
+        return _expected("a string", value)
+    if field_type is FieldType.INTEGER:
+        return _integer(value, from_text)
+    if field_type is FieldType.NUMBER:
+        return _number(value, from_text)
+    if field_type is FieldType.BOOLEAN:
+        return _boolean(value, from_text)
+    if field_type is FieldType.DATE:
+        return _temporal(value, "a date (YYYY-MM-DD)", date.fromisoformat)
+    if field_type is FieldType.DATETIME:
+        return _temporal(value, "a datetime (ISO 8601, e.g. 2026-05-01T12:00:00Z)", parse_datetime)
+    return _map(value, from_text)
+
+
+def _integer(value: Any, from_text: bool) -> Converted:
+    if from_text and isinstance(value, str):
+        try:
+            return int(value.strip()), None
+        except ValueError:
+            return _expected("integer", value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, None
+    if isinstance(value, float) and value.is_integer():
+        return int(value), None
+    return _expected("integer", value)
+
+
+def _number(value: Any, from_text: bool) -> Converted:
+    if from_text and isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return _expected("number", value)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        return _expected("number", value)
+    if not math.isfinite(number):
+        return _expected("a finite number", value)
+    return number, None
+
+
+def _boolean(value: Any, from_text: bool) -> Converted:
+    if isinstance(value, bool):
+        return value, None
+    if from_text and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true", None
+    return _expected("boolean (true or false)", value)
+
+
+def _temporal(value: Any, kind: str, parse: Any) -> Converted:
+    if not isinstance(value, str):
+        return _expected(kind, value)
+    try:
+        return parse(value), None
+    except ValueError:
+        return _expected(kind, value)
+
+
+def _map(value: Any, from_text: bool) -> Converted:
+    if from_text and isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return _expected('a JSON object of strings, e.g. {"k": "v"}', value)
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return list(value.items()), None
+    return _expected("an object of string values", value)

@@ -1,0 +1,205 @@
+"""The catalog of a sandbox: schemas, datasets, identity namespaces and merge policies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from segmint.engines.duckdb import Connection
+from segmint.errors import ConflictError, NotFoundError, UsageError, did_you_mean
+from segmint.identity.graph import Namespace
+from segmint.schema.defaults import default_schemas
+from segmint.schema.model import Schema, SchemaClass
+from segmint.store import tables
+
+DEFAULT_NAMESPACES = (
+    Namespace("crmId", priority=10, unique=True, kind="person"),
+    Namespace("email", priority=20, unique=True, kind="email"),
+    Namespace("phone", priority=30, unique=True, kind="phone"),
+    Namespace("ecid", priority=40, unique=False, kind="cookie"),
+)
+DEFAULT_MERGE_POLICY = "timestamp-ordered"
+
+
+class AttributeMerge(StrEnum):
+    TIMESTAMP = "timestamp"
+    DATASET = "dataset"
+
+
+class Stitching(StrEnum):
+    GRAPH = "graph"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    schema_class: SchemaClass
+    identity_fields: dict[str, str] = field(default_factory=dict)  # field path -> namespace
+
+
+@dataclass(frozen=True)
+class MergePolicy:
+    name: str
+    attribute_merge: AttributeMerge
+    datasets: tuple[str, ...]  # precedence order, for dataset precedence
+    stitching: Stitching
+    is_default: bool = False
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def initialise(con: Connection) -> None:
+    """Create a sandbox's tables and defaults; the connection already points at the sandbox."""
+    for ddl in tables.CATALOG_DDL:
+        con.execute(ddl)
+    schemas = default_schemas()
+    for schema in schemas.values():
+        _write_schema(con, schema)
+    tables.create_data_tables(con, schemas[SchemaClass.PROFILE], schemas[SchemaClass.EVENT])
+    for namespace in DEFAULT_NAMESPACES:
+        add_namespace(con, namespace)
+    create_merge_policy(
+        con, MergePolicy(DEFAULT_MERGE_POLICY, AttributeMerge.TIMESTAMP, (), Stitching.GRAPH)
+    )
+    set_default_merge_policy(con, DEFAULT_MERGE_POLICY)
+
+
+def _write_schema(con: Connection, schema: Schema) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO schemas VALUES (?, ?, ?)",
+        [schema.schema_class.value, json.dumps(schema.to_json()), now()],
+    )
+
+
+def schema(con: Connection, schema_class: SchemaClass) -> Schema:
+    row = con.execute("SELECT definition FROM schemas WHERE class = ?", [schema_class.value])
+    found = row.fetchone()
+    assert found is not None, "sandbox initialised without schemas"
+    data: dict[str, Any] = json.loads(found[0])
+    return Schema.from_json(data)
+
+
+def apply_schema(con: Connection, extension: Schema) -> list[str]:
+    """Add fields to a schema and its data table; returns the paths that were new."""
+    current = schema(con, extension.schema_class)
+    extended = current.extend(extension.fields)
+    added = [path for path in extended.fields if path not in current.fields]
+    if added:
+        table = tables.FRAGMENTS if extension.schema_class is SchemaClass.PROFILE else tables.EVENTS
+        tables.add_columns(con, table, current, extended)
+        _write_schema(con, extended)
+    return added
+
+
+def create_dataset(con: Connection, dataset: Dataset) -> None:
+    if _exists(con, "datasets", dataset.name):
+        raise ConflictError(f'dataset "{dataset.name}" already exists')
+    known = {ns.name for ns in namespaces(con)}
+    target = schema(con, dataset.schema_class)
+    for path, namespace in dataset.identity_fields.items():
+        if namespace not in known:
+            raise UsageError(
+                f'unknown identity namespace "{namespace}" for field {path}',
+                hint=did_you_mean(namespace, known) or f"known namespaces: {', '.join(sorted(known))}",
+            )
+        if target.leaf(path) is None:
+            raise UsageError(
+                f"identity field {path} is not in the {dataset.schema_class} schema",
+                hint=did_you_mean(path, target.fields) or "add it with `segmint schema apply`",
+            )
+    con.execute(
+        "INSERT INTO datasets VALUES (?, ?, ?, ?)",
+        [dataset.name, dataset.schema_class.value, json.dumps(dataset.identity_fields), now()],
+    )
+
+
+def datasets(con: Connection) -> list[Dataset]:
+    rows = con.execute("SELECT name, class, identity_fields FROM datasets ORDER BY name")
+    return [Dataset(name, SchemaClass(cls), json.loads(ids)) for name, cls, ids in rows.fetchall()]
+
+
+def dataset(con: Connection, name: str) -> Dataset:
+    found = {d.name: d for d in datasets(con)}
+    if name not in found:
+        raise NotFoundError(
+            f'dataset "{name}" does not exist',
+            hint=did_you_mean(name, found)
+            or f"create it with `segmint dataset create {name} --class event|profile`",
+        )
+    return found[name]
+
+
+def add_namespace(con: Connection, namespace: Namespace) -> None:
+    if _exists(con, "namespaces", namespace.name):
+        raise ConflictError(f'identity namespace "{namespace.name}" already exists')
+    con.execute(
+        "INSERT INTO namespaces VALUES (?, ?, ?, ?)",
+        [namespace.name, namespace.priority, namespace.unique, namespace.kind],
+    )
+
+
+def namespaces(con: Connection) -> list[Namespace]:
+    rows = con.execute("SELECT name, priority, is_unique, kind FROM namespaces ORDER BY priority")
+    return [Namespace(n, priority=p, unique=u, kind=k) for n, p, u, k in rows.fetchall()]
+
+
+def create_merge_policy(con: Connection, policy: MergePolicy) -> None:
+    if _exists(con, "merge_policies", policy.name):
+        raise ConflictError(f'merge policy "{policy.name}" already exists')
+    if policy.attribute_merge is AttributeMerge.DATASET:
+        if not policy.datasets:
+            raise UsageError(
+                "dataset precedence needs an ordered list of datasets",
+                hint="pass --datasets crm,web (first listed wins)",
+            )
+        for name in policy.datasets:
+            dataset(con, name)
+    con.execute(
+        "INSERT INTO merge_policies VALUES (?, ?, ?, ?, false, ?)",
+        [
+            policy.name,
+            policy.attribute_merge.value,
+            json.dumps(list(policy.datasets)),
+            policy.stitching.value,
+            now(),
+        ],
+    )
+
+
+def merge_policies(con: Connection) -> list[MergePolicy]:
+    rows = con.execute(
+        "SELECT name, attribute_merge, datasets, stitching, is_default FROM merge_policies "
+        "ORDER BY created_at, name"
+    )
+    return [
+        MergePolicy(n, AttributeMerge(a), tuple(json.loads(d)), Stitching(s), bool(default))
+        for n, a, d, s, default in rows.fetchall()
+    ]
+
+
+def merge_policy(con: Connection, name: str | None = None) -> MergePolicy:
+    """A merge policy by name, or the sandbox's default one."""
+    policies = merge_policies(con)
+    for policy in policies:
+        if policy.name == name or (name is None and policy.is_default):
+            return policy
+    names = [policy.name for policy in policies]
+    raise NotFoundError(
+        f'merge policy "{name}" does not exist',
+        hint=did_you_mean(str(name), names) or f"known policies: {', '.join(names)}",
+    )
+
+
+def set_default_merge_policy(con: Connection, name: str) -> None:
+    merge_policy(con, name)
+    con.execute("UPDATE merge_policies SET is_default = (name = ?)", [name])
+
+
+def _exists(con: Connection, table: str, name: str) -> bool:
+    return con.execute(f"SELECT 1 FROM {table} WHERE name = ?", [name]).fetchone() is not None

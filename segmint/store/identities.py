@@ -1,0 +1,175 @@
+"""Identity storage: integer keys for (namespace, id), the links between them, and the
+``identity_key -> profile_id`` table that resolves every event and fragment to its profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from segmint.engines.duckdb import Connection
+from segmint.identity.graph import Identity, Link, Namespace, resolve
+from segmint.errors import NotFoundError, UsageError
+
+
+def register(con: Connection, entries: pa.Table, batch_id: str) -> np.ndarray:
+    """Store new identities and links of a batch; return each record's primary identity key.
+
+    ``entries`` is the long form: one row per (record, identity) with columns
+    ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``.
+    """
+    con.register("incoming_identities", entries)
+    try:
+        con.execute(
+            """
+            INSERT INTO identities
+            SELECT (SELECT coalesce(max(identity_key), 0) FROM identities)
+                     + row_number() OVER (ORDER BY min(seen_at), namespace, id),
+                   namespace, id, min(seen_at)
+            FROM incoming_identities i
+            WHERE NOT EXISTS (
+                SELECT 1 FROM identities x WHERE x.namespace = i.namespace AND x.id = i.id)
+            GROUP BY namespace, id
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE keyed AS
+            SELECT i.record, i."primary", i.seen_at, x.identity_key AS k
+            FROM incoming_identities i JOIN identities x USING (namespace, id)
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO identity_links
+            WITH pairs AS (
+                SELECT least(p.k, o.k) AS a, greatest(p.k, o.k) AS b, min(o.seen_at) AS seen_at
+                FROM keyed p JOIN keyed o ON p.record = o.record AND p."primary" AND p.k <> o.k
+                GROUP BY 1, 2)
+            SELECT a, b, seen_at, ? FROM pairs
+            WHERE NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.a = pairs.a AND l.b = pairs.b)
+            """,
+            [batch_id],
+        )
+        primary = con.execute(
+            'SELECT record, k FROM keyed WHERE "primary" ORDER BY record'
+        ).fetchnumpy()
+    finally:
+        con.unregister("incoming_identities")
+        con.execute("DROP TABLE IF EXISTS keyed")
+    return np.asarray(primary["k"], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class GraphSummary:
+    identities: int
+    profiles: int
+    kept_out: int
+    evicted: int
+
+    @property
+    def merged(self) -> int:
+        """Identities that were folded into another identity's profile."""
+        return self.identities - self.profiles
+
+
+def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> GraphSummary:
+    """Recompute profiles from every stored link; rewrite only the small resolution tables."""
+    ids = con.execute(
+        "SELECT identity_key, namespace, epoch_us(first_seen) AS seen FROM identities"
+    ).fetchnumpy()
+    links = con.execute("SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links").fetchnumpy()
+    result = resolve(
+        (Identity(int(k), str(n), int(s)) for k, n, s in zip(ids["identity_key"], ids["namespace"], ids["seen"], strict=True)),
+        (Link(int(a), int(b), int(s)) for a, b, s in zip(links["a"], links["b"], links["seen"], strict=True)),
+        {namespace.name: namespace for namespace in namespaces},
+        cap=cap,
+    )
+    mapping = pa.table(
+        {
+            "identity_key": pa.array(list(result.profile_of), pa.int64()),
+            "profile_id": pa.array(list(result.profile_of.values()), pa.int64()),
+        }
+    )
+    issues = pa.table(
+        {
+            "kind": ["kept_out"] * len(result.kept_out) + ["evicted"] * len(result.evictions),
+            "a": [k.link.a for k in result.kept_out] + [e.key for e in result.evictions],
+            "b": [k.link.b for k in result.kept_out] + [e.profile_id for e in result.evictions],
+            "namespace": [k.namespace for k in result.kept_out] + [None] * len(result.evictions),
+            "seen_us": [k.link.seen_at for k in result.kept_out] + [e.seen_at for e in result.evictions],
+            "reason": [k.reason for k in result.kept_out]
+            + [f"graph over the cap of {cap} identities; oldest identity removed" for _ in result.evictions],
+        },
+        schema=pa.schema(
+            [("kind", pa.string()), ("a", pa.int64()), ("b", pa.int64()), ("namespace", pa.string()),
+             ("seen_us", pa.int64()), ("reason", pa.string())]
+        ),
+    )
+    con.execute("DELETE FROM identity_profiles")
+    con.execute("INSERT INTO identity_profiles SELECT * FROM mapping")
+    con.execute("DELETE FROM identity_issues")
+    con.execute("INSERT INTO identity_issues SELECT kind, a, b, namespace, make_timestamp(seen_us), reason FROM issues")
+    return GraphSummary(
+        identities=len(result.profile_of),
+        profiles=len(set(result.profile_of.values())),
+        kept_out=len(result.kept_out),
+        evicted=len(result.evictions),
+    )
+
+
+def parse_identity(text: str) -> tuple[str, str]:
+    """``NS:ID`` as typed by a user, e.g. ``email:ann@example.com``."""
+    namespace, sep, identity = text.partition(":")
+    if not sep or not namespace or not identity:
+        raise UsageError(
+            f'"{text}" is not an identity', hint="write NAMESPACE:ID, e.g. email:ann@example.com"
+        )
+    return namespace, identity
+
+
+def lookup(con: Connection, namespace: str, identity: str) -> tuple[int, int]:
+    """(identity_key, profile_id) of an identity, or a NotFoundError that says so."""
+    row = con.execute(
+        "SELECT x.identity_key, p.profile_id FROM identities x "
+        "JOIN identity_profiles p USING (identity_key) WHERE x.namespace = ? AND x.id = ?",
+        [namespace, identity],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"no profile has the identity {namespace}:{identity}",
+            hint="check the namespace and id; identities are case-sensitive",
+        )
+    return int(row[0]), int(row[1])
+
+
+def graph_of(con: Connection, namespace: str, identity: str) -> dict[str, Any]:
+    """The identity graph (profile) an identity belongs to, with its links and kept-out links."""
+    _, profile_id = lookup(con, namespace, identity)
+    members = con.execute(
+        "SELECT x.identity_key, x.namespace, x.id, x.first_seen FROM identities x "
+        "JOIN identity_profiles p USING (identity_key) WHERE p.profile_id = ? ORDER BY x.first_seen",
+        [profile_id],
+    ).fetchall()
+    names = {key: f"{ns}:{value}" for key, ns, value, _ in members}
+    links = con.execute(
+        "SELECT a, b, seen_at FROM identity_links WHERE a IN (SELECT unnest(?)) "
+        "AND b IN (SELECT unnest(?)) ORDER BY seen_at",
+        [list(names), list(names)],
+    ).fetchall()
+    issues = con.execute(
+        "SELECT i.kind, i.a, i.b, i.reason, xa.namespace || ':' || xa.id, xb.namespace || ':' || xb.id "
+        "FROM identity_issues i JOIN identities xa ON xa.identity_key = i.a "
+        "LEFT JOIN identities xb ON xb.identity_key = i.b "
+        "WHERE i.a IN (SELECT unnest(?)) OR i.b IN (SELECT unnest(?)) ORDER BY i.seen_at",
+        [list(names), list(names)],
+    ).fetchall()
+    return {
+        "profileId": profile_id,
+        "identities": [{"namespace": ns, "id": value, "firstSeen": seen} for _, ns, value, seen in members],
+        "links": [{"from": names[a], "to": names[b], "seenAt": seen} for a, b, seen in links],
+        "issues": [{"kind": kind, "identity": name_a, "other": name_b, "reason": reason}
+                   for kind, _, _, reason, name_a, name_b in issues],
+    }

@@ -1,0 +1,123 @@
+"""Merged profiles: fragments of one person folded into one record under a merge policy.
+
+Per attribute, the policy picks one fragment's value: the newest non-null one (timestamp
+ordered) or the one from the first listed dataset that has it (dataset precedence). Arrays and
+maps are single values. Stitching ``graph`` merges fragments of a whole identity graph;
+``none`` keeps each primary identity's fragments apart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from segmint.engines.duckdb import Connection
+from segmint.schema.fields import Node
+from segmint.schema.model import Schema
+from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
+from segmint.store.tables import EVENTS, FRAGMENTS, quote
+
+
+def profile_key_sql(policy: MergePolicy, alias: str) -> str:
+    """SQL for the profile id of a row that has an ``identity_key`` (event or fragment)."""
+    if policy.stitching is Stitching.NONE:
+        return f"{alias}.identity_key"
+    return (
+        f"(SELECT p.profile_id FROM identity_profiles p WHERE p.identity_key = {alias}.identity_key)"
+    )
+
+
+def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: bool = False) -> str:
+    """A query with one row per profile: ``profile_id`` and the schema's top-level columns.
+
+    With ``one_profile`` it takes one ``?`` parameter, the profile id.
+    """
+    precedence = "0"
+    where = []
+    if policy.attribute_merge is AttributeMerge.DATASET:
+        cases = " ".join(f"WHEN '{_escape(name)}' THEN {i}" for i, name in enumerate(policy.datasets))
+        precedence = f"CASE f.dataset {cases} END"
+        names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
+        where.append(f"f.dataset IN ({names})")
+    if one_profile:
+        where.append("profile_id = ?")
+    columns = ", ".join(
+        f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}" for node in schema.tree().values()
+    )
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    return f"""
+        WITH f AS (
+            SELECT {profile_key_sql(policy, 'f')} AS profile_id, f.*,
+                   struct_pack(r := -({precedence}), t := f.updated_at, k := f.identity_key) AS rank_key
+            FROM {FRAGMENTS} f
+        )
+        SELECT profile_id, {columns} FROM f {condition} GROUP BY profile_id
+    """
+
+
+def _merged(node: Node, path: list[str]) -> str:
+    if node.leaf is not None or node.is_array:
+        value = "f." + ".".join(path)
+        return f"arg_max({value}, rank_key) FILTER (WHERE {value} IS NOT NULL)"
+    members = ", ".join(
+        f"{quote(child.name)} := {_merged(child, [*path, quote(child.name)])}"
+        for child in node.children.values()
+    )
+    return f"struct_pack({members})"
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def merged_profile(con: Connection, schema: Schema, policy: MergePolicy, profile_id: int) -> dict[str, Any]:
+    """One merged profile as nested dicts with missing values left out."""
+    result = con.execute(merged_profiles_sql(schema, policy, one_profile=True), [profile_id])
+    names = [column[0] for column in result.description or []]
+    row = result.fetchone()
+    if row is None:
+        return {}
+    return {k: v for k, v in _prune(dict(zip(names[1:], row[1:], strict=True))).items()}
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        kept = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_prune(item) for item in value]
+    return value
+
+
+def profile_identities(con: Connection, policy: MergePolicy, identity_key: int, profile_id: int) -> list[dict[str, Any]]:
+    if policy.stitching is Stitching.NONE:
+        condition, parameter = "x.identity_key = ?", identity_key
+    else:
+        condition, parameter = "p.profile_id = ?", profile_id
+    rows = con.execute(
+        "SELECT x.namespace, x.id, x.first_seen FROM identities x "
+        f"JOIN identity_profiles p USING (identity_key) WHERE {condition} "
+        "ORDER BY (SELECT n.priority FROM namespaces n WHERE n.name = x.namespace), x.id",
+        [parameter],
+    ).fetchall()
+    return [{"namespace": n, "id": i, "firstSeen": seen} for n, i, seen in rows]
+
+
+def recent_events(con: Connection, policy: MergePolicy, profile_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    rows = con.execute(
+        f"SELECT e._id, e.timestamp, e.eventType, e.dataset FROM {EVENTS} e "
+        f"WHERE {profile_key_sql(policy, 'e')} = ? ORDER BY e.timestamp DESC LIMIT ?",
+        [profile_id, limit],
+    ).fetchall()
+    return [{"_id": i, "timestamp": t, "eventType": k, "dataset": d} for i, t, k, d in rows]
+
+
+def event_count(con: Connection, policy: MergePolicy, profile_id: int) -> int:
+    row = con.execute(
+        f"SELECT count(*) FROM {EVENTS} e WHERE {profile_key_sql(policy, 'e')} = ?", [profile_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def as_json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

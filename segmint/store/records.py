@@ -1,0 +1,117 @@
+"""Writing validated records: events (deduplicated by ``_id``) and profile fragments (one per
+dataset and primary identity, newest wins), plus the batch log that makes files idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from segmint.engines.duckdb import Connection
+from segmint.ingest.validate import IDENTITY_MAP
+from segmint.schema.model import SchemaClass
+from segmint.store import identities
+from segmint.store.catalog import Dataset, now
+from segmint.store.tables import EVENTS, FRAGMENTS
+
+
+@dataclass(frozen=True)
+class Written:
+    added: int
+    duplicates: int
+
+
+def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: str) -> Written:
+    if table.num_rows == 0:
+        return Written(0, 0)
+    is_event = dataset.schema_class is SchemaClass.EVENT
+    ingested_at = now()
+    seen_at = table["timestamp"] if is_event else pa.array([ingested_at] * table.num_rows, pa.timestamp("us"))
+    keys = identities.register(con, _identity_entries(table[IDENTITY_MAP], seen_at), batch_id)
+    data = table.drop_columns([IDENTITY_MAP])
+    data = data.append_column("identity_key", pa.array(keys, pa.int64()))
+    data = data.append_column("dataset", pa.array([dataset.name] * data.num_rows, pa.string()))
+    data = data.append_column("batch_id", pa.array([batch_id] * data.num_rows, pa.string()))
+    con.register("incoming_rows", data)
+    try:
+        if is_event:
+            return _insert_events(con, data.num_rows)
+        return _upsert_fragments(con, dataset.name, data.num_rows, ingested_at)
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _identity_entries(identity_lists: pa.ChunkedArray, seen_at: pa.ChunkedArray | pa.Array) -> pa.Table:
+    lists = identity_lists.combine_chunks()
+    items = lists.flatten()
+    record = pc.list_parent_indices(lists)
+    seen = seen_at.combine_chunks() if isinstance(seen_at, pa.ChunkedArray) else seen_at
+    return pa.table(
+        {
+            "record": record,
+            "namespace": pc.struct_field(items, ["namespace"]),
+            "id": pc.struct_field(items, ["id"]),
+            "primary": pc.struct_field(items, ["primary"]),
+            "seen_at": seen.take(record),
+        }
+    )
+
+
+def _insert_events(con: Connection, rows: int) -> Written:
+    """New events only: an ``_id`` already stored, or repeated in the batch, is a duplicate."""
+    con.execute(
+        f"""
+        INSERT INTO {EVENTS} BY NAME
+        SELECT * FROM incoming_rows i
+        WHERE NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e._id = i._id)
+        QUALIFY row_number() OVER (PARTITION BY i._id ORDER BY i.timestamp) = 1
+        ORDER BY i.timestamp
+        """
+    )
+    added = _changed(con)
+    return Written(added, rows - added)
+
+
+def _upsert_fragments(con: Connection, dataset: str, rows: int, ingested_at: object) -> Written:
+    """One fragment per (dataset, primary identity): a newer record replaces the older one."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE latest_fragments AS
+        SELECT * FROM (SELECT *, row_number() OVER () AS position FROM incoming_rows)
+        QUALIFY row_number() OVER (PARTITION BY identity_key ORDER BY position DESC) = 1
+        """
+    )
+    con.execute(
+        f"DELETE FROM {FRAGMENTS} WHERE dataset = ? AND identity_key IN "
+        "(SELECT identity_key FROM latest_fragments)",
+        [dataset],
+    )
+    con.execute(
+        f"INSERT INTO {FRAGMENTS} BY NAME SELECT * EXCLUDE (position), ? AS updated_at "
+        "FROM latest_fragments",
+        [ingested_at],
+    )
+    added = _changed(con)
+    con.execute("DROP TABLE latest_fragments")
+    return Written(added, rows - added)
+
+
+def _changed(con: Connection) -> int:
+    row = con.fetchone()
+    return int(row[0]) if row else 0
+
+
+def batch_exists(con: Connection, batch_id: str) -> bool:
+    return con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
+
+
+def record_batch(
+    con: Connection, batch_id: str, dataset: str, source: str, records: int, added: int,
+    duplicates: int, rejected: int,
+) -> None:
+    con.execute(
+        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, dataset, source, batch_id.rsplit("-", 1)[1], records, added, duplicates,
+         rejected, now()],
+    )
