@@ -87,7 +87,7 @@ def main() -> None:
         full = median_seconds(lambda p=path, f=file_format: full_ingest(p, f), args.runs)
         view.add_row(name, f"{rows:,}", f"{baseline:.3f}", f"{validated:.3f}", f"{rows / validated:,.0f}",
                      f"{validated / baseline:.2f}x", f"{full:.3f}", f"{rows / full:,.0f}")
-    Console().print(view)
+    Console(width=160).print(view)
 
 
 if __name__ == "__main__":

@@ -41,9 +41,15 @@ def schema_apply(ctx: typer.Context, file: Path) -> None:
     with open_sandbox(ctx) as workspace, workspace.transaction():
         added = catalog.apply_schema(workspace.con, extension)
     if added:
-        console.print(f"added {len(added)} field(s) to the {extension.schema_class} schema: " + ", ".join(added))
+        console.print(
+            f"added {len(added)} field(s) to the {extension.schema_class} schema: "
+            + ", ".join(added)
+        )
     else:
-        console.print(f"the {extension.schema_class} schema already has every field of {file}; nothing changed")
+        console.print(
+            f"the {extension.schema_class} schema already has every field of {file}; "
+            "nothing changed"
+        )
 
 
 def load_schema_file(file: Path) -> Schema:
@@ -54,14 +60,23 @@ def load_schema_file(file: Path) -> Schema:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = Location(str(file), mark.line + 1, mark.column + 1) if mark else Location(str(file))
-        raise SchemaError(f"not valid YAML: {getattr(error, 'problem', error)}", location=where) from None
+        raise SchemaError(
+            f"not valid YAML: {getattr(error, 'problem', error)}", location=where
+        ) from None
     example = "class: event\nfields:\n  web.webPageDetails.siteSection: string"
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
-        raise SchemaError("expected a mapping with `class` and `fields`", location=Location(str(file)), hint=f"for example:\n{example}")
+        raise SchemaError(
+            "expected a mapping with `class` and `fields`",
+            location=Location(str(file)),
+            hint=f"for example:\n{example}",
+        )
     try:
         schema_class = SchemaClass(str(data.get("class")))
     except ValueError:
-        raise SchemaError(f"class must be profile or event, got {data.get('class')!r}", location=Location(str(file), field="class")) from None
+        raise SchemaError(
+            f"class must be profile or event, got {data.get('class')!r}",
+            location=Location(str(file), field="class"),
+        ) from None
     fields = {str(path): parse_type(str(kind), str(path)) for path, kind in data["fields"].items()}
     return Schema(schema_class, fields)
 
@@ -70,9 +85,13 @@ def load_schema_file(file: Path) -> Schema:
 def dataset_create(
     ctx: typer.Context,
     name: str,
-    schema_class: SchemaClass = typer.Option(..., "--class", help="profile (records) or event (time series)."),
+    schema_class: SchemaClass = typer.Option(
+        ..., "--class", help="profile (records) or event (time series)."
+    ),
     identity: list[str] = typer.Option(
-        [], "--identity", help="FIELD=NAMESPACE: a field holding an identity, e.g. personalEmail.address=email."
+        [],
+        "--identity",
+        help="FIELD=NAMESPACE: a field holding an identity, e.g. personalEmail.address=email.",
     ),
 ) -> None:
     """Create a dataset."""
@@ -80,7 +99,10 @@ def dataset_create(
     for item in identity:
         path, sep, namespace = item.partition("=")
         if not sep:
-            raise UsageError(f'"{item}" is not FIELD=NAMESPACE', hint="e.g. --identity personalEmail.address=email")
+            raise UsageError(
+                f'"{item}" is not FIELD=NAMESPACE',
+                hint="e.g. --identity personalEmail.address=email",
+            )
         fields[path] = namespace
     with open_sandbox(ctx) as workspace:
         catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class, fields))
@@ -100,10 +122,18 @@ def dataset_list(ctx: typer.Context) -> None:
 
 def ingest(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="CSV, JSONL or Parquet files.", exists=True, dir_okay=False),
+    files: list[Path] = typer.Argument(
+        ..., help="CSV, JSONL or Parquet files.", exists=True, dir_okay=False
+    ),
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset to ingest into."),
-    file_format: FileFormat | None = typer.Option(None, "--format", help="Format, when the suffix does not tell."),
-    on_error: OnError = typer.Option(OnError.FAIL, "--on-error", help="fail: reject the whole batch; skip: load valid records, quarantine the rest."),
+    file_format: FileFormat | None = typer.Option(
+        None, "--format", help="Format, when the suffix does not tell."
+    ),
+    on_error: OnError = typer.Option(
+        OnError.FAIL,
+        "--on-error",
+        help="fail: reject the whole batch; skip: load valid records, quarantine the rest.",
+    ),
 ) -> None:
     """Ingest files into a dataset: validated, deduplicated, stitched, committed whole."""
     with open_sandbox(ctx) as workspace:
@@ -113,10 +143,20 @@ def ingest(
 
 
 def run_ingest(
-    workspace: Workspace, file: Path, dataset: str, file_format: FileFormat | None, on_error: OnError
+    workspace: Workspace,
+    file: Path,
+    dataset: str,
+    file_format: FileFormat | None,
+    on_error: OnError,
 ) -> IngestReport:
     """Ingest one file with a spinner and elapsed time, since big files take a while."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         progress.add_task(f"ingesting {file.name} into {dataset}", total=None)
         return ingest_file(workspace, file, dataset, file_format=file_format, on_error=on_error)
 
@@ -133,7 +173,10 @@ def show_report(report: IngestReport) -> None:
         console.print(f"  rejected records and reasons: {report.quarantine}")
     if report.graph:
         g = report.graph
-        console.print(f"  identities {g.identities:,} → profiles {g.profiles:,}; conflicts kept out {g.kept_out:,}; evicted {g.evicted:,}")
+        console.print(
+            f"  identities {g.identities:,} → profiles {g.profiles:,}; "
+            f"conflicts kept out {g.kept_out:,}; evicted {g.evicted:,}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -27,13 +27,19 @@ DEMO_DATASETS = (
     ("email.jsonl", "email", SchemaClass.EVENT),
 )
 
+PROFILES_HELP = "People to generate, known and anonymous."
+
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
     """A Rich progress bar fed by the generator's (stage, done, total) callbacks."""
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("generating", total=None)
 
@@ -44,19 +50,22 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 
 
 def generate(
-    out: Path = typer.Option(..., "--out", help="Folder to write crm.csv, web.jsonl, app.parquet, email.jsonl."),
-    profiles: int = typer.Option(10_000, "--profiles", min=10, help="People (known and anonymous)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for crm.csv, web/email.jsonl, app.parquet."
+    ),
+    profiles: int = typer.Option(10_000, "--profiles", min=10, help=PROFILES_HELP),
     seed: int = typer.Option(7, help="Random seed: the same seed writes the same files."),
 ) -> None:
     """Write the demo retailer's data as files."""
     with _progress() as update:
         generate_files(out, profiles=profiles, seed=seed, progress=update)
-    table(f"demo data in {out}", ["file", "bytes"], [(p.name, p.stat().st_size) for p in sorted(out.iterdir())])
+    files = [(path.name, path.stat().st_size) for path in sorted(out.iterdir())]
+    table(f"demo data in {out}", ["file", "bytes"], files)
 
 
 def demo(
     ctx: typer.Context,
-    profiles: int = typer.Option(10_000, "--profiles", min=10, help="People (known and anonymous)."),
+    profiles: int = typer.Option(10_000, "--profiles", min=10, help=PROFILES_HELP),
     seed: int = typer.Option(7, help="Random seed."),
 ) -> None:
     """Build a workspace from a realistic retailer's data and summarise it."""
@@ -84,8 +93,15 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
         "ingestion",
         ["file", "dataset", "records", "added", "duplicates", "rejected", "note"],
         [
-            (Path(r.file).name, r.dataset, r.records, r.added, r.duplicates, r.rejected,
-             "already ingested: nothing added" if r.already_ingested else "")
+            (
+                Path(r.file).name,
+                r.dataset,
+                r.records,
+                r.added,
+                r.duplicates,
+                r.rejected,
+                "already ingested: nothing added" if r.already_ingested else "",
+            )
             for r in reports
         ],
     )
@@ -105,8 +121,16 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
     identities, profiles, merged, kept_out, evicted, events, known = row
     table(
         "profiles and identities",
-        ["identities", "profiles", "identities merged", "conflicts kept out", "evicted", "events", "CRM records"],
-        [(identities, profiles, merged, kept_out, evicted, events, known)],
+        ["", "count"],
+        [
+            ("events stored", events),
+            ("CRM records", known),
+            ("identities", identities),
+            ("profiles after stitching", profiles),
+            ("identities merged into another's profile", merged),
+            ("links kept out (unique namespace conflicts)", kept_out),
+            ("identities evicted (graph over the cap)", evicted),
+        ],
     )
     table(
         "events by type",
@@ -117,7 +141,8 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
         ).fetchall(),
     )
     sample = con.execute(
-        "SELECT x.namespace || ':' || x.id FROM identities x JOIN identity_profiles p USING (identity_key) "
+        "SELECT x.namespace || ':' || x.id FROM identities x "
+        "JOIN identity_profiles p USING (identity_key) "
         "WHERE x.namespace = 'email' ORDER BY (SELECT count(*) FROM identity_profiles q "
         "WHERE q.profile_id = p.profile_id) DESC, x.id LIMIT 1"
     ).fetchone()

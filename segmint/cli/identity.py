@@ -13,8 +13,12 @@ from segmint.schema.model import SchemaClass
 from segmint.store import catalog, identities, profiles
 from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
 
-namespace_app = typer.Typer(help="Identity namespaces (email, crmId, ecid, phone, ...).", no_args_is_help=True)
-policy_app = typer.Typer(help="Merge policies: how fragments become one profile.", no_args_is_help=True)
+namespace_app = typer.Typer(
+    help="Identity namespaces (email, crmId, ecid, phone, ...).", no_args_is_help=True
+)
+policy_app = typer.Typer(
+    help="Merge policies: how fragments become one profile.", no_args_is_help=True
+)
 identity_app = typer.Typer(help="Identity graphs.", no_args_is_help=True)
 profile_app = typer.Typer(help="Merged profiles.", no_args_is_help=True)
 
@@ -29,7 +33,9 @@ def namespace_create(
 ) -> None:
     """Create an identity namespace."""
     with open_sandbox(ctx) as workspace:
-        catalog.add_namespace(workspace.con, Namespace(name, priority=priority, unique=unique, kind=kind))
+        catalog.add_namespace(
+            workspace.con, Namespace(name, priority=priority, unique=unique, kind=kind)
+        )
     console.print(f"namespace [bold]{name}[/] created")
 
 
@@ -45,15 +51,26 @@ def namespace_list(ctx: typer.Context) -> None:
 def policy_create(
     ctx: typer.Context,
     name: str,
-    attribute_merge: AttributeMerge = typer.Option(AttributeMerge.TIMESTAMP, "--attribute-merge", help="timestamp: newest non-null wins; dataset: first listed dataset wins."),
-    datasets: str = typer.Option("", help="Comma-separated datasets in precedence order (for --attribute-merge dataset)."),
-    stitching: Stitching = typer.Option(Stitching.GRAPH, help="graph: merge a whole identity graph; none: each primary identity apart."),
+    attribute_merge: AttributeMerge = typer.Option(
+        AttributeMerge.TIMESTAMP,
+        "--attribute-merge",
+        help="timestamp: newest non-null wins; dataset: first listed dataset wins.",
+    ),
+    datasets: str = typer.Option(
+        "", help="Comma-separated datasets in precedence order (for --attribute-merge dataset)."
+    ),
+    stitching: Stitching = typer.Option(
+        Stitching.GRAPH,
+        help="graph: merge a whole identity graph; none: each primary identity apart.",
+    ),
     default: bool = typer.Option(False, "--default", help="Make it the sandbox's default."),
 ) -> None:
     """Create a merge policy."""
     names = tuple(part.strip() for part in datasets.split(",") if part.strip())
     with open_sandbox(ctx) as workspace, workspace.transaction():
-        catalog.create_merge_policy(workspace.con, MergePolicy(name, attribute_merge, names, stitching))
+        catalog.create_merge_policy(
+            workspace.con, MergePolicy(name, attribute_merge, names, stitching)
+        )
         if default:
             catalog.set_default_merge_policy(workspace.con, name)
     console.print(f"merge policy [bold]{name}[/] created" + (" (default)" if default else ""))
@@ -63,8 +80,16 @@ def policy_create(
 def policy_list(ctx: typer.Context) -> None:
     """List merge policies."""
     with open_sandbox(ctx) as workspace:
-        rows = [(p.name, p.attribute_merge, ", ".join(p.datasets), p.stitching, "yes" if p.is_default else "")
-                for p in catalog.merge_policies(workspace.con)]
+        rows = [
+            (
+                p.name,
+                p.attribute_merge,
+                ", ".join(p.datasets),
+                p.stitching,
+                "yes" if p.is_default else "",
+            )
+            for p in catalog.merge_policies(workspace.con)
+        ]
     table(None, ["policy", "attribute merge", "datasets", "stitching", "default"], rows)
 
 
@@ -77,7 +102,11 @@ def policy_set_default(ctx: typer.Context, name: str) -> None:
 
 
 @identity_app.command("show")
-def identity_show(ctx: typer.Context, identity: str, output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")) -> None:
+def identity_show(
+    ctx: typer.Context,
+    identity: str,
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
     """Show the identity graph an identity belongs to: members, links and conflicts kept out."""
     namespace, value = identities.parse_identity(identity)
     with open_sandbox(ctx) as workspace:
@@ -86,17 +115,33 @@ def identity_show(ctx: typer.Context, identity: str, output: OutputFormat = type
         print_json(graph)
         return
     console.print(f"profile {graph['profileId']}: {len(graph['identities'])} identities")
-    table("identities", ["namespace", "id", "first seen"], [(i["namespace"], i["id"], i["firstSeen"]) for i in graph["identities"]])
-    table("links", ["from", "to", "seen"], [(link["from"], link["to"], link["seenAt"]) for link in graph["links"]])
+    table(
+        "identities",
+        ["namespace", "id", "first seen"],
+        [(i["namespace"], i["id"], i["firstSeen"]) for i in graph["identities"]],
+    )
+    table(
+        "links",
+        ["from", "to", "seen"],
+        [(link["from"], link["to"], link["seenAt"]) for link in graph["links"]],
+    )
     if graph["issues"]:
-        table("kept out / evicted", ["kind", "identity", "other", "reason"], [(i["kind"], i["identity"], i["other"], i["reason"]) for i in graph["issues"]])
+        table(
+            "kept out / evicted",
+            ["kind", "identity", "other", "reason"],
+            [(i["kind"], i["identity"], i["other"], i["reason"]) for i in graph["issues"]],
+        )
 
 
 @profile_app.command("get")
 def profile_get(
     ctx: typer.Context,
-    identity: str = typer.Option(..., "--identity", help="NAMESPACE:ID of any identity of the profile."),
-    merge_policy: str | None = typer.Option(None, "--merge-policy", help="Merge policy [default: the sandbox's default]."),
+    identity: str = typer.Option(
+        ..., "--identity", help="NAMESPACE:ID of any identity of the profile."
+    ),
+    merge_policy: str | None = typer.Option(
+        None, "--merge-policy", help="Merge policy [default: the sandbox's default]."
+    ),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """The merged profile of an identity, its identities and recent events."""
@@ -118,19 +163,30 @@ def profile_get(
     if output is OutputFormat.JSON:
         print_json(result)
         return
-    console.print(f"profile [bold]{profile_id}[/] (merge policy {policy.name}), {result['eventCount']:,} events")
+    console.print(
+        f"profile [bold]{profile_id}[/] (merge policy {policy.name}), "
+        f"{result['eventCount']:,} events"
+    )
     table("attributes", ["field", "value"], _flatten(result["attributes"]))
-    table("identities", ["namespace", "id", "first seen"], [(i["namespace"], i["id"], i["firstSeen"]) for i in result["identities"]])
-    table("recent events", ["timestamp", "eventType", "dataset", "_id"], [(e["timestamp"], e["eventType"], e["dataset"], e["_id"]) for e in result["recentEvents"]])
+    table(
+        "identities",
+        ["namespace", "id", "first seen"],
+        [(i["namespace"], i["id"], i["firstSeen"]) for i in result["identities"]],
+    )
+    table(
+        "recent events",
+        ["timestamp", "eventType", "dataset", "_id"],
+        [(e["timestamp"], e["eventType"], e["dataset"], e["_id"]) for e in result["recentEvents"]],
+    )
 
 
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
-        rows: list[tuple[str, Any]] = []
+        rows: list[tuple[str, str]] = []
         for key, child in value.items():
             rows += _flatten(child, f"{prefix}.{key}" if prefix else key)
         return rows
-    return [(prefix, value)]
+    return [(prefix, str(value))]
 
 
 def register(app: typer.Typer) -> None:

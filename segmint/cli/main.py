@@ -25,7 +25,10 @@ app = typer.Typer(
 def main(
     ctx: typer.Context,
     workspace_dir: Path | None = typer.Option(
-        None, "--workspace", "-w", envvar=WORKSPACE_ENV,
+        None,
+        "--workspace",
+        "-w",
+        envvar=WORKSPACE_ENV,
         help="Workspace folder [default: ./segmint-workspace].",
     ),
     sandbox: str = typer.Option("prod", "--sandbox", "-s", help="Sandbox to work in."),
@@ -38,7 +41,7 @@ for module in (workspace, data, identity, demo):
 
 
 def run() -> None:
-    """Console entry point: a SegmintError becomes a message and exit status 1, never a traceback."""
+    """Console entry point: a SegmintError becomes a message and exit 1, never a traceback."""
     try:
         app()
     except SegmintError as problem:

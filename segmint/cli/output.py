@@ -14,7 +14,7 @@ from rich.table import Table
 
 from segmint.errors import SegmintError
 
-console = Console()
+console = Console(soft_wrap=True)
 errors = Console(stderr=True)
 
 
@@ -57,6 +57,13 @@ def _default(value: Any) -> Any:
 
 def error(problem: SegmintError) -> None:
     location = f"{problem.location}: " if problem.location else ""
-    errors.print(f"[bold red]error:[/] {escape(location + problem.message)}", markup=True, highlight=False, soft_wrap=True)
+    errors.print(
+        f"[bold red]error:[/] {escape(location + problem.message)}",
+        markup=True,
+        highlight=False,
+        soft_wrap=True,
+    )
     if problem.hint:
-        errors.print(f"[yellow]hint:[/] {escape(problem.hint)}", markup=True, highlight=False, soft_wrap=True)
+        errors.print(
+            f"[yellow]hint:[/] {escape(problem.hint)}", markup=True, highlight=False, soft_wrap=True
+        )

@@ -8,8 +8,10 @@ where the problem is. Valid files, the common case, never pay for per-record Pyt
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,10 +37,10 @@ def conform(
 ) -> pa.Table:
     tree = schema.tree()
     columns = _flat_columns(raw, tree) if from_text else _nested_columns(raw, tree)
-    identities = _identity_entries(raw, from_text, namespaces)
+    identities = _identity_entries(raw, from_text)
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(raw.num_rows)}).drop(["_"])
     for path, namespace in identity_fields.items():
-        identities.append((namespace, _leaf_column(table, path), pa.nulls(raw.num_rows, pa.bool_())))
+        identities.append(_column_part(namespace, _leaf_column(table, path)))
     if schema.schema_class is SchemaClass.EVENT:
         for name in EVENT_SYSTEM_FIELDS:
             if name not in table.column_names or table[name].null_count:
@@ -76,7 +78,9 @@ def _fit(array: pa.Array, node: Node) -> pa.Array:
     if present - set(node.children):
         raise Mismatch(f"unknown fields under {node.name}")
     children = [
-        _fit(pc.struct_field(array, [name]), child) if name in present else pa.nulls(len(array), arrow_type(child))
+        _fit(pc.struct_field(array, [name]), child)
+        if name in present
+        else pa.nulls(len(array), arrow_type(child))
         for name, child in node.children.items()
     ]
     return pa.StructArray.from_arrays(children, fields=list(target), mask=array.is_null())
@@ -128,7 +132,12 @@ def _text_node(raw: pa.Table, node: Node, path: str, used: set[str]) -> pa.Array
             if node.leaf is FieldType.MAP:
                 parsed = [None if p is None else list(p.items()) for p in parsed]
             return pa.array(parsed, type=arrow_type(node))
-        except (orjson.JSONDecodeError, pa.ArrowInvalid, pa.ArrowTypeError, AttributeError) as error:
+        except (
+            orjson.JSONDecodeError,
+            pa.ArrowInvalid,
+            pa.ArrowTypeError,
+            AttributeError,
+        ) as error:
             raise Mismatch(str(error)) from None
     if node.leaf is not None:
         if path not in raw.column_names:
@@ -137,11 +146,19 @@ def _text_node(raw: pa.Table, node: Node, path: str, used: set[str]) -> pa.Array
         array = raw[path].combine_chunks()
         if node.leaf is FieldType.BOOLEAN:
             array = pc.utf8_lower(pc.utf8_trim_whitespace(array))
-            if not pc.all(pc.is_in(array, pa.array(["true", "false"])), skip_nulls=True).as_py():
+            known = pc.or_kleene(pc.is_in(array, pa.array(["true", "false"])), pc.is_null(array))
+            if not pc.all(known).as_py():
                 raise Mismatch("not a boolean")
             return pc.equal(array, "true")
-        return _cast_leaf(pc.utf8_trim_whitespace(array) if node.leaf is not FieldType.STRING else array, node.leaf, arrow_type(node))
-    children = {name: _text_node(raw, child, f"{path}.{name}", used) for name, child in node.children.items()}
+        return _cast_leaf(
+            pc.utf8_trim_whitespace(array) if node.leaf is not FieldType.STRING else array,
+            node.leaf,
+            arrow_type(node),
+        )
+    children = {
+        name: _text_node(raw, child, f"{path}.{name}", used)
+        for name, child in node.children.items()
+    }
     if all(child is None for child in children.values()):
         return None
     arrays = [
@@ -161,91 +178,92 @@ def _leaf_column(table: pa.Table, path: str) -> pa.Array:
     return array
 
 
-IdentityColumn = tuple[str, pa.Array, pa.Array]  # namespace, ids, primary flags (one per row)
+class IdentityPart(NamedTuple):
+    """Identities in long form: the record each belongs to, its namespace, id and primary flag."""
+
+    rows: npt.NDArray[np.int64]
+    namespaces: pa.Array
+    ids: pa.Array
+    flags: pa.Array
 
 
-def _identity_entries(raw: pa.Table, from_text: bool, namespaces: Mapping[str, Namespace]) -> list[IdentityColumn]:
-    """Identities as (namespace, id per row, primary per row) columns, one entry per id slot."""
-    rows = raw.num_rows
+def _column_part(namespace: str, ids: pa.Array) -> IdentityPart:
+    """One identity column (a CSV column, an identity field): one id per record, not flagged."""
+    rows = len(ids)
+    return IdentityPart(
+        np.arange(rows), pa.array([namespace] * rows, pa.string()), ids, pa.nulls(rows, pa.bool_())
+    )
+
+
+def _identity_entries(raw: pa.Table, from_text: bool) -> list[IdentityPart]:
+    """Every identity of every record, from CSV columns or an identityMap struct or map."""
     if from_text:
-        entries = []
-        for name in raw.column_names:
-            if name.startswith(IDENTITY_MAP + "."):
-                namespace = name.split(".", 1)[1]
-                if namespace not in namespaces:
-                    raise Mismatch("unknown namespace")
-                entries.append((namespace, raw[name].combine_chunks(), pa.nulls(rows, pa.bool_())))
-        return entries
+        return [
+            _column_part(name.split(".", 1)[1], raw[name].combine_chunks())
+            for name in raw.column_names
+            if name.startswith(IDENTITY_MAP + ".")
+        ]
     if IDENTITY_MAP not in raw.column_names:
         return []
     column = raw[IDENTITY_MAP].combine_chunks()
     if pa.types.is_map(column.type):
-        column = _map_to_struct(column)
+        sizes = np.diff(column.offsets.to_numpy())
+        entry_rows = np.repeat(np.arange(len(column)), sizes)
+        return [_list_part(column.items, entry_rows, column.keys)]
     if not pa.types.is_struct(column.type):
         raise Mismatch("identityMap shape")
-    entries = []
+    parts = []
     for index in range(column.type.num_fields):
-        namespace = column.type.field(index).name
-        if namespace not in namespaces:
-            raise Mismatch("unknown namespace")
+        name = column.type.field(index).name
         lists = pc.struct_field(column, [index])
-        if not pa.types.is_list(lists.type) or not pa.types.is_struct(lists.type.value_type):
-            raise Mismatch("identity entries shape")
-        width = pc.max(pc.list_value_length(lists)).as_py() or 0
-        for slot in range(width):
-            item = pc.list_element(_padded(lists, slot), slot)
-            ids = pc.struct_field(item, ["id"])
-            if not pa.types.is_string(ids.type):
-                raise Mismatch("identity id type")
-            has_primary = item.type.get_field_index("primary") >= 0
-            primary = pc.struct_field(item, ["primary"]) if has_primary else pa.nulls(rows, pa.bool_())
-            entries.append((namespace, ids, pc.cast(primary, pa.bool_())))
-    return entries
+        parts.append(_list_part(lists, np.arange(len(lists)), pa.array([name] * len(lists))))
+    return parts
 
 
-def _padded(lists: pa.Array, slot: int) -> pa.Array:
-    """Lists shorter than slot+1 become null, so list_element never runs out of range."""
-    long_enough = pc.greater(pc.list_value_length(lists), slot)
-    return pc.if_else(long_enough, lists, pa.nulls(len(lists), lists.type))
+def _list_part(lists: pa.Array, owner: npt.NDArray[np.int64], names: pa.Array) -> IdentityPart:
+    """Lists of {id, primary} entries; ``owner`` and ``names`` give each list's record and
+    namespace."""
+    if not pa.types.is_list(lists.type) or not pa.types.is_struct(lists.type.value_type):
+        raise Mismatch("identity entries shape")
+    items = lists.flatten()
+    parent = pc.list_parent_indices(lists)
+    ids = pc.struct_field(items, ["id"])
+    if not pa.types.is_string(ids.type):
+        raise Mismatch("identity id type")
+    has_primary = items.type.get_field_index("primary") >= 0
+    flags = pc.struct_field(items, ["primary"]) if has_primary else pa.nulls(len(items), pa.bool_())
+    return IdentityPart(
+        owner[parent.to_numpy()], names.take(parent), ids, pc.cast(flags, pa.bool_())
+    )
 
 
-def _map_to_struct(column: pa.Array) -> pa.Array:
-    """identityMap as an Arrow map (Parquet) to a struct of namespaces (JSON's inferred shape)."""
-    keys = pc.unique(column.keys).to_pylist()
-    fields = []
-    for key in keys:
-        fields.append(pc.map_lookup(column, pa.scalar(key, pa.string()), "first"))
-    if not fields:
-        raise Mismatch("empty identityMap")
-    return pa.StructArray.from_arrays(fields, names=keys)
-
-
-def _identity_lists(rows: int, entries: list[IdentityColumn], namespaces: Mapping[str, Namespace]) -> pa.Array:
+def _identity_lists(
+    rows: int, parts: list[IdentityPart], namespaces: Mapping[str, Namespace]
+) -> pa.Array:
     """Long-form identity lists per row with exactly one primary (flagged, else the strongest)."""
-    row_parts, ns_parts, id_parts, flag_parts, rank_parts = [], [], [], [], []
-    for namespace, ids, flags in entries:
-        valid = pc.and_(pc.is_valid(ids), pc.not_equal(ids, "")).fill_null(False)
-        index = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
-        row_parts.append(index)
-        id_parts.append(ids.take(index))
-        flag_parts.append(flags.fill_null(False).take(index).to_numpy(zero_copy_only=False))
-        ns_parts.append(np.full(len(index), namespace, dtype=object))
-        rank_parts.append(np.full(len(index), namespaces[namespace].priority))
-    if not row_parts:
+    if not parts:
         raise Mismatch("no identities")
-    row = np.concatenate(row_parts)
-    flag = np.concatenate(flag_parts).astype(bool)
-    ids = pa.concat_arrays(id_parts)
+    ids = pa.concat_arrays([part.ids for part in parts])
+    names = pa.concat_arrays([part.namespaces for part in parts]).dictionary_encode()
+    if any(name not in namespaces for name in names.dictionary.to_pylist()):
+        raise Mismatch("unknown namespace")
+    valid = pc.and_(pc.is_valid(ids), pc.not_equal(ids, "")).fill_null(False)
+    keep = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    row = np.concatenate([part.rows for part in parts])[keep]
+    flags = pa.concat_arrays([part.flags for part in parts]).fill_null(False)
+    flag = flags.to_numpy(zero_copy_only=False)[keep].astype(bool)
+    priorities = np.array([namespaces[n].priority for n in names.dictionary.to_pylist()])
+    codes = names.indices.to_numpy(zero_copy_only=False)[keep]
     per_row_flags = np.bincount(row, weights=flag, minlength=rows)
     if (np.bincount(row, minlength=rows) == 0).any() or (per_row_flags > 1).any():
         raise Mismatch("identity count")
-    rank = np.concatenate(rank_parts)
-    order = np.lexsort((rank, row))  # by row, strongest namespace first
-    row, flag, rank = row[order], flag[order], rank[order]
+    order = np.lexsort((priorities[codes], row))  # by record, strongest namespace first
+    row, flag = row[order], flag[order]
     first = np.r_[True, row[1:] != row[:-1]]
     flag |= first & (per_row_flags[row] == 0)
+    chosen = keep[order]
     values = pa.StructArray.from_arrays(
-        [pa.array(np.concatenate(ns_parts)[order], pa.string()), ids.take(order), pa.array(flag)],
+        [names.dictionary.take(pa.array(codes[order])), ids.take(chosen), pa.array(flag)],
         fields=list(IDENTITY_TYPE.value_type),
     )
     offsets = np.r_[0, np.cumsum(np.bincount(row, minlength=rows))].astype(np.int32)

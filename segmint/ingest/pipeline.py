@@ -77,8 +77,16 @@ def ingest_file(
         written = records.write_batch(con, dataset, table, batch_id)
         report.added, report.duplicates = written.added, written.duplicates
         report.graph = identities.resolve_profiles(con, list(namespaces.values()), identity_cap)
-        records.record_batch(con, report.batch_id, dataset.name, str(path), report.records,
-                             report.added, report.duplicates, report.rejected)
+        records.record_batch(
+            con,
+            report.batch_id,
+            dataset.name,
+            str(path),
+            report.records,
+            report.added,
+            report.duplicates,
+            report.rejected,
+        )
         if fail_after_write is not None:
             fail_after_write()
     if quarantine_tmp is not None:
@@ -93,8 +101,13 @@ def _read_valid(
     """The valid records as a table, and the rejected ones with their problems."""
     try:
         raw = read_table(path, file_format)
-        table = conform(raw, schema, validator.identity_fields, validator.namespaces,
-                        from_text=file_format.is_text)
+        table = conform(
+            raw,
+            schema,
+            validator.identity_fields,
+            validator.namespaces,
+            from_text=file_format.is_text,
+        )
         return _sorted(table, schema), []
     except (Mismatch, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
@@ -106,8 +119,9 @@ def _read_valid(
             rejected.append((None, [raw_record.problem]))
             continue
         original = dict(raw_record.values)
-        normalised, problems = validator.validate(raw_record.values, raw_record.line,
-                                                  from_text=file_format.is_text)
+        normalised, problems = validator.validate(
+            raw_record.values, raw_record.line, from_text=file_format.is_text
+        )
         if normalised is None:
             rejected.append((original, problems))
         else:
@@ -132,7 +146,9 @@ def _content_hash(path: Path) -> str:
 
 
 def _write_quarantine(
-    workspace: Workspace, batch_id: str, rejected: list[tuple[dict[str, object] | None, list[Problem]]]
+    workspace: Workspace,
+    batch_id: str,
+    rejected: list[tuple[dict[str, object] | None, list[Problem]]],
 ) -> Path:
     """Rejected records with their reasons, written aside until the batch commits."""
     folder = workspace.path / "quarantine"

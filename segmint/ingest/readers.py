@@ -18,7 +18,13 @@ import pyarrow.parquet as pq
 
 from segmint.errors import Location, Problem, UsageError
 
-_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+}
 
 
 class FileFormat(StrEnum):
@@ -98,7 +104,9 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
                 continue
             if not isinstance(values, dict):
                 where = Location(source, line_number, 1)
-                yield RawRecord(line_number, None, Problem(where, "expected a JSON object per line"))
+                yield RawRecord(
+                    line_number, None, Problem(where, "expected a JSON object per line")
+                )
                 continue
             yield RawRecord(line_number, values)
 

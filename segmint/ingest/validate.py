@@ -37,7 +37,9 @@ class RecordValidator:
         self.namespaces = namespaces
         self.source = source
 
-    def validate(self, raw: Record, line: int, *, from_text: bool) -> tuple[Record | None, list[Problem]]:
+    def validate(
+        self, raw: Record, line: int, *, from_text: bool
+    ) -> tuple[Record | None, list[Problem]]:
         """Return the normalised record, or None with the problems found in it."""
         problems: list[Problem] = []
 
@@ -51,7 +53,11 @@ class RecordValidator:
             node = self.tree.get(name)
             if node is None:
                 hint = did_you_mean(name, self.tree)
-                report(name, f"not in the {self.schema.schema_class} schema" + (f"; {hint}" if hint else "; add it with `segmint schema apply`"))
+                report(
+                    name,
+                    f"not in the {self.schema.schema_class} schema"
+                    + (f"; {hint}" if hint else "; add it with `segmint schema apply`"),
+                )
             elif value is not None:
                 normalised[name] = self._value(node, value, name, from_text, report)
         if self.schema.schema_class is SchemaClass.EVENT:
@@ -80,7 +86,10 @@ class RecordValidator:
                 report(path, "expected an array")
                 return None
             element = Node(node.name, False, node.leaf, node.children)
-            return [self._value(element, item, f"{path}[{i}]", False, report) for i, item in enumerate(value)]
+            return [
+                self._value(element, item, f"{path}[{i}]", False, report)
+                for i, item in enumerate(value)
+            ]
         if node.leaf is not None:
             converted, problem = convert(value, node.leaf, from_text=from_text)
             if problem:
@@ -94,7 +103,11 @@ class RecordValidator:
             child = node.children.get(key)
             if child is None:
                 hint = did_you_mean(key, node.children)
-                report(f"{path}.{key}", "not in the schema" + (f"; {hint}" if hint else "; add it with `segmint schema apply`"))
+                report(
+                    f"{path}.{key}",
+                    "not in the schema"
+                    + (f"; {hint}" if hint else "; add it with `segmint schema apply`"),
+                )
             elif child_value is not None:
                 result[key] = self._value(child, child_value, f"{path}.{key}", from_text, report)
         return result
@@ -110,7 +123,11 @@ class RecordValidator:
             field = f"{IDENTITY_MAP}.{namespace}"
             if namespace not in self.namespaces:
                 hint = did_you_mean(namespace, self.namespaces)
-                report(field, f'unknown identity namespace "{namespace}"' + (f"; {hint}" if hint else "; create it with `segmint namespace create`"))
+                report(
+                    field,
+                    f'unknown identity namespace "{namespace}"'
+                    + (f"; {hint}" if hint else "; create it with `segmint namespace create`"),
+                )
                 continue
             for entry in entries if isinstance(entries, list) else [entries]:
                 if isinstance(entry, str):
@@ -121,13 +138,18 @@ class RecordValidator:
                 if not isinstance(identity, str):
                     report(field, f"identity id must be a string, got {identity!r}")
                     continue
-                found.append({"namespace": namespace, "id": identity, "primary": bool(entry.get("primary"))})
+                found.append(
+                    {"namespace": namespace, "id": identity, "primary": bool(entry.get("primary"))}
+                )
         return found
 
     def _choose_primary(self, identities: list[Record], report: Any) -> None:
         """Exactly one primary: the flagged one, else the strongest namespace present."""
         if not identities:
-            report(IDENTITY_MAP, "the record has no identity; give it an identityMap entry or an identity column")
+            report(
+                IDENTITY_MAP,
+                "the record has no identity; give it an identityMap entry or an identity column",
+            )
             return
         flagged = [identity for identity in identities if identity["primary"]]
         if len(flagged) > 1:

@@ -106,7 +106,8 @@ def create_dataset(con: Connection, dataset: Dataset) -> None:
         if namespace not in known:
             raise UsageError(
                 f'unknown identity namespace "{namespace}" for field {path}',
-                hint=did_you_mean(namespace, known) or f"known namespaces: {', '.join(sorted(known))}",
+                hint=did_you_mean(namespace, known)
+                or f"known namespaces: {', '.join(sorted(known))}",
             )
         if target.leaf(path) is None:
             raise UsageError(

@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 
 from segmint.engines.duckdb import Connection
-from segmint.identity.graph import Identity, Link, Namespace, resolve
 from segmint.errors import NotFoundError, UsageError
+from segmint.identity.graph import Identity, Link, Namespace, resolve
 
 
 def register(con: Connection, entries: pa.Table, batch_id: str) -> np.ndarray:
@@ -82,8 +82,14 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
     ).fetchnumpy()
     links = con.execute("SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links").fetchnumpy()
     result = resolve(
-        (Identity(int(k), str(n), int(s)) for k, n, s in zip(ids["identity_key"], ids["namespace"], ids["seen"], strict=True)),
-        (Link(int(a), int(b), int(s)) for a, b, s in zip(links["a"], links["b"], links["seen"], strict=True)),
+        (
+            Identity(int(k), str(n), int(s))
+            for k, n, s in zip(ids["identity_key"], ids["namespace"], ids["seen"], strict=True)
+        ),
+        (
+            Link(int(a), int(b), int(s))
+            for a, b, s in zip(links["a"], links["b"], links["seen"], strict=True)
+        ),
         {namespace.name: namespace for namespace in namespaces},
         cap=cap,
     )
@@ -99,19 +105,36 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
             "a": [k.link.a for k in result.kept_out] + [e.key for e in result.evictions],
             "b": [k.link.b for k in result.kept_out] + [e.profile_id for e in result.evictions],
             "namespace": [k.namespace for k in result.kept_out] + [None] * len(result.evictions),
-            "seen_us": [k.link.seen_at for k in result.kept_out] + [e.seen_at for e in result.evictions],
+            "seen_us": [k.link.seen_at for k in result.kept_out]
+            + [e.seen_at for e in result.evictions],
             "reason": [k.reason for k in result.kept_out]
-            + [f"graph over the cap of {cap} identities; oldest identity removed" for _ in result.evictions],
+            + [
+                f"graph over the cap of {cap} identities; oldest identity removed"
+                for _ in result.evictions
+            ],
         },
         schema=pa.schema(
-            [("kind", pa.string()), ("a", pa.int64()), ("b", pa.int64()), ("namespace", pa.string()),
-             ("seen_us", pa.int64()), ("reason", pa.string())]
+            [
+                ("kind", pa.string()),
+                ("a", pa.int64()),
+                ("b", pa.int64()),
+                ("namespace", pa.string()),
+                ("seen_us", pa.int64()),
+                ("reason", pa.string()),
+            ]
         ),
     )
     con.execute("DELETE FROM identity_profiles")
-    con.execute("INSERT INTO identity_profiles SELECT * FROM mapping")
+    con.register("resolved_mapping", mapping)
+    con.register("resolved_issues", issues)
+    con.execute("INSERT INTO identity_profiles SELECT * FROM resolved_mapping")
     con.execute("DELETE FROM identity_issues")
-    con.execute("INSERT INTO identity_issues SELECT kind, a, b, namespace, make_timestamp(seen_us), reason FROM issues")
+    con.execute(
+        "INSERT INTO identity_issues "
+        "SELECT kind, a, b, namespace, make_timestamp(seen_us), reason FROM resolved_issues"
+    )
+    con.unregister("resolved_mapping")
+    con.unregister("resolved_issues")
     return GraphSummary(
         identities=len(result.profile_of),
         profiles=len(set(result.profile_of.values())),
@@ -150,7 +173,8 @@ def graph_of(con: Connection, namespace: str, identity: str) -> dict[str, Any]:
     _, profile_id = lookup(con, namespace, identity)
     members = con.execute(
         "SELECT x.identity_key, x.namespace, x.id, x.first_seen FROM identities x "
-        "JOIN identity_profiles p USING (identity_key) WHERE p.profile_id = ? ORDER BY x.first_seen",
+        "JOIN identity_profiles p USING (identity_key) WHERE p.profile_id = ? "
+        "ORDER BY x.first_seen",
         [profile_id],
     ).fetchall()
     names = {key: f"{ns}:{value}" for key, ns, value, _ in members}
@@ -160,7 +184,8 @@ def graph_of(con: Connection, namespace: str, identity: str) -> dict[str, Any]:
         [list(names), list(names)],
     ).fetchall()
     issues = con.execute(
-        "SELECT i.kind, i.a, i.b, i.reason, xa.namespace || ':' || xa.id, xb.namespace || ':' || xb.id "
+        "SELECT i.kind, i.a, i.b, i.reason, "
+        "xa.namespace || ':' || xa.id, xb.namespace || ':' || xb.id "
         "FROM identity_issues i JOIN identities xa ON xa.identity_key = i.a "
         "LEFT JOIN identities xb ON xb.identity_key = i.b "
         "WHERE i.a IN (SELECT unnest(?)) OR i.b IN (SELECT unnest(?)) ORDER BY i.seen_at",
@@ -168,8 +193,12 @@ def graph_of(con: Connection, namespace: str, identity: str) -> dict[str, Any]:
     ).fetchall()
     return {
         "profileId": profile_id,
-        "identities": [{"namespace": ns, "id": value, "firstSeen": seen} for _, ns, value, seen in members],
+        "identities": [
+            {"namespace": ns, "id": value, "firstSeen": seen} for _, ns, value, seen in members
+        ],
         "links": [{"from": names[a], "to": names[b], "seenAt": seen} for a, b, seen in links],
-        "issues": [{"kind": kind, "identity": name_a, "other": name_b, "reason": reason}
-                   for kind, _, _, reason, name_a, name_b in issues],
+        "issues": [
+            {"kind": kind, "identity": name_a, "other": name_b, "reason": reason}
+            for kind, _, _, reason, name_a, name_b in issues
+        ],
     }

@@ -23,7 +23,8 @@ def profile_key_sql(policy: MergePolicy, alias: str) -> str:
     if policy.stitching is Stitching.NONE:
         return f"{alias}.identity_key"
     return (
-        f"(SELECT p.profile_id FROM identity_profiles p WHERE p.identity_key = {alias}.identity_key)"
+        "(SELECT p.profile_id FROM identity_profiles p "
+        f"WHERE p.identity_key = {alias}.identity_key)"
     )
 
 
@@ -35,20 +36,24 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
     precedence = "0"
     where = []
     if policy.attribute_merge is AttributeMerge.DATASET:
-        cases = " ".join(f"WHEN '{_escape(name)}' THEN {i}" for i, name in enumerate(policy.datasets))
+        cases = " ".join(
+            f"WHEN '{_escape(name)}' THEN {i}" for i, name in enumerate(policy.datasets)
+        )
         precedence = f"CASE f.dataset {cases} END"
         names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
         where.append(f"f.dataset IN ({names})")
     if one_profile:
         where.append("profile_id = ?")
     columns = ", ".join(
-        f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}" for node in schema.tree().values()
+        f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}"
+        for node in schema.tree().values()
     )
     condition = f"WHERE {' AND '.join(where)}" if where else ""
     return f"""
         WITH f AS (
-            SELECT {profile_key_sql(policy, 'f')} AS profile_id, f.*,
-                   struct_pack(r := -({precedence}), t := f.updated_at, k := f.identity_key) AS rank_key
+            SELECT {profile_key_sql(policy, "f")} AS profile_id, f.*,
+                   struct_pack(r := -({precedence}), t := f.updated_at, k := f.identity_key)
+                       AS rank_key
             FROM {FRAGMENTS} f
         )
         SELECT profile_id, {columns} FROM f {condition} GROUP BY profile_id
@@ -70,14 +75,17 @@ def _escape(text: str) -> str:
     return text.replace("'", "''")
 
 
-def merged_profile(con: Connection, schema: Schema, policy: MergePolicy, profile_id: int) -> dict[str, Any]:
+def merged_profile(
+    con: Connection, schema: Schema, policy: MergePolicy, profile_id: int
+) -> dict[str, Any]:
     """One merged profile as nested dicts with missing values left out."""
     result = con.execute(merged_profiles_sql(schema, policy, one_profile=True), [profile_id])
     names = [column[0] for column in result.description or []]
     row = result.fetchone()
     if row is None:
         return {}
-    return {k: v for k, v in _prune(dict(zip(names[1:], row[1:], strict=True))).items()}
+    pruned: dict[str, Any] = _prune(dict(zip(names[1:], row[1:], strict=True)))
+    return pruned
 
 
 def _prune(value: Any) -> Any:
@@ -89,7 +97,9 @@ def _prune(value: Any) -> Any:
     return value
 
 
-def profile_identities(con: Connection, policy: MergePolicy, identity_key: int, profile_id: int) -> list[dict[str, Any]]:
+def profile_identities(
+    con: Connection, policy: MergePolicy, identity_key: int, profile_id: int
+) -> list[dict[str, Any]]:
     if policy.stitching is Stitching.NONE:
         condition, parameter = "x.identity_key = ?", identity_key
     else:
@@ -103,7 +113,9 @@ def profile_identities(con: Connection, policy: MergePolicy, identity_key: int, 
     return [{"namespace": n, "id": i, "firstSeen": seen} for n, i, seen in rows]
 
 
-def recent_events(con: Connection, policy: MergePolicy, profile_id: int, limit: int = 10) -> list[dict[str, Any]]:
+def recent_events(
+    con: Connection, policy: MergePolicy, profile_id: int, limit: int = 10
+) -> list[dict[str, Any]]:
     rows = con.execute(
         f"SELECT e._id, e.timestamp, e.eventType, e.dataset FROM {EVENTS} e "
         f"WHERE {profile_key_sql(policy, 'e')} = ? ORDER BY e.timestamp DESC LIMIT ?",

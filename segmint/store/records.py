@@ -26,8 +26,15 @@ def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: st
     if table.num_rows == 0:
         return Written(0, 0)
     is_event = dataset.schema_class is SchemaClass.EVENT
+    rows = table.num_rows
+    if is_event:
+        table = _first_of_each_id(table)
     ingested_at = now()
-    seen_at = table["timestamp"] if is_event else pa.array([ingested_at] * table.num_rows, pa.timestamp("us"))
+    seen_at = (
+        table["timestamp"]
+        if is_event
+        else pa.array([ingested_at] * table.num_rows, pa.timestamp("us"))
+    )
     keys = identities.register(con, _identity_entries(table[IDENTITY_MAP], seen_at), batch_id)
     data = table.drop_columns([IDENTITY_MAP])
     data = data.append_column("identity_key", pa.array(keys, pa.int64()))
@@ -36,13 +43,15 @@ def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: st
     con.register("incoming_rows", data)
     try:
         if is_event:
-            return _insert_events(con, data.num_rows)
+            return _insert_events(con, rows)
         return _upsert_fragments(con, dataset.name, data.num_rows, ingested_at)
     finally:
         con.unregister("incoming_rows")
 
 
-def _identity_entries(identity_lists: pa.ChunkedArray, seen_at: pa.ChunkedArray | pa.Array) -> pa.Table:
+def _identity_entries(
+    identity_lists: pa.ChunkedArray, seen_at: pa.ChunkedArray | pa.Array
+) -> pa.Table:
     lists = identity_lists.combine_chunks()
     items = lists.flatten()
     record = pc.list_parent_indices(lists)
@@ -58,6 +67,16 @@ def _identity_entries(identity_lists: pa.ChunkedArray, seen_at: pa.ChunkedArray 
     )
 
 
+def _first_of_each_id(data: pa.Table) -> pa.Table:
+    """Keep the first (earliest, as batches are time-sorted) event of each ``_id`` in a batch."""
+    if pc.count_distinct(data["_id"]).as_py() == data.num_rows:
+        return data
+    positions = data.select(["_id"]).append_column("position", pa.array(range(data.num_rows)))
+    grouped = positions.group_by("_id", use_threads=False).aggregate([("position", "min")])
+    first = grouped["position_min"]
+    return data.take(first.take(pc.sort_indices(first)))
+
+
 def _insert_events(con: Connection, rows: int) -> Written:
     """New events only: an ``_id`` already stored, or repeated in the batch, is a duplicate."""
     con.execute(
@@ -65,8 +84,6 @@ def _insert_events(con: Connection, rows: int) -> Written:
         INSERT INTO {EVENTS} BY NAME
         SELECT * FROM incoming_rows i
         WHERE NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e._id = i._id)
-        QUALIFY row_number() OVER (PARTITION BY i._id ORDER BY i.timestamp) = 1
-        ORDER BY i.timestamp
         """
     )
     added = _changed(con)
@@ -76,7 +93,7 @@ def _insert_events(con: Connection, rows: int) -> Written:
 def _upsert_fragments(con: Connection, dataset: str, rows: int, ingested_at: object) -> Written:
     """One fragment per (dataset, primary identity): a newer record replaces the older one."""
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE latest_fragments AS
         SELECT * FROM (SELECT *, row_number() OVER () AS position FROM incoming_rows)
         QUALIFY row_number() OVER (PARTITION BY identity_key ORDER BY position DESC) = 1
@@ -103,15 +120,32 @@ def _changed(con: Connection) -> int:
 
 
 def batch_exists(con: Connection, batch_id: str) -> bool:
-    return con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
+    return (
+        con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
+    )
 
 
 def record_batch(
-    con: Connection, batch_id: str, dataset: str, source: str, records: int, added: int,
-    duplicates: int, rejected: int,
+    con: Connection,
+    batch_id: str,
+    dataset: str,
+    source: str,
+    records: int,
+    added: int,
+    duplicates: int,
+    rejected: int,
 ) -> None:
     con.execute(
         "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, dataset, source, batch_id.rsplit("-", 1)[1], records, added, duplicates,
-         rejected, now()],
+        [
+            batch_id,
+            dataset,
+            source,
+            batch_id.rsplit("-", 1)[1],
+            records,
+            added,
+            duplicates,
+            rejected,
+            now(),
+        ],
     )

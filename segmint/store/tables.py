@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from segmint.engines.duckdb import Connection
 from segmint.schema.fields import Node
-from segmint.schema.model import EVENT_SYSTEM_FIELDS, Schema
+from segmint.schema.model import Schema
 
 CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS schemas (

@@ -1,0 +1,87 @@
+"""The CLI end to end: commands, exit codes, and errors that never show a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segmint.cli.main import app
+from tests.conftest import write_csv, write_jsonl
+
+runner = CliRunner()
+
+
+def segmint(workspace: Path, *args: str) -> str:
+    result = runner.invoke(app, ["--workspace", str(workspace), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    segmint(ws, "init")
+    segmint(ws, "dataset", "create", "crm", "--class", "profile", "--identity", "personalEmail.address=email")
+    segmint(ws, "dataset", "create", "web", "--class", "event")
+    crm = write_csv(tmp_path / "crm.csv", ["identityMap.crmId", "personalEmail.address", "person.name.firstName"],
+                    [["C1", "ann@x.com", "Ann"]])
+    web = write_jsonl(tmp_path / "web.jsonl", [{
+        "_id": "e1", "timestamp": "2026-01-01T00:00:00Z", "eventType": "search",
+        "search": {"keywords": "sneakers"},
+        "identityMap": {"ecid": [{"id": "d1", "primary": True}], "email": [{"id": "ann@x.com"}]},
+    }])
+    segmint(ws, "ingest", str(crm), "--dataset", "crm")
+    segmint(ws, "ingest", str(web), "--dataset", "web")
+    return ws
+
+
+def test_profile_get_as_json_merges_identity_field_and_events(loaded: Path) -> None:
+    profile = json.loads(segmint(loaded, "profile", "get", "--identity", "ecid:d1", "--format", "json"))
+    assert profile["attributes"] == {"person": {"name": {"firstName": "Ann"}}, "personalEmail": {"address": "ann@x.com"}}
+    assert sorted(f"{i['namespace']}:{i['id']}" for i in profile["identities"]) == ["crmId:C1", "ecid:d1", "email:ann@x.com"]
+    assert [e["_id"] for e in profile["recentEvents"]] == ["e1"]
+
+
+def test_reingesting_says_nothing_was_added(loaded: Path, tmp_path: Path) -> None:
+    output = segmint(loaded, "ingest", str(tmp_path / "web.jsonl"), "--dataset", "web")
+    assert "already ingested" in output and "nothing added" in output
+
+
+def test_identity_show_and_listings(loaded: Path) -> None:
+    graph = json.loads(segmint(loaded, "identity", "show", "crmId:C1", "--format", "json"))
+    assert len(graph["identities"]) == 3 and len(graph["links"]) == 2
+    assert "crm" in segmint(loaded, "dataset", "list")
+    assert "ecid" in segmint(loaded, "namespace", "list")
+    segmint(loaded, "merge-policy", "create", "crm-first", "--attribute-merge", "dataset", "--datasets", "crm", "--default")
+    assert "crm-first" in segmint(loaded, "merge-policy", "list")
+
+
+def test_schema_apply_from_yaml(loaded: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "fields.yaml"
+    spec.write_text("class: event\nfields:\n  web.webPageDetails.siteSection: string\n")
+    assert "added 1 field(s)" in segmint(loaded, "schema", "apply", str(spec))
+    assert "web.webPageDetails.siteSection" in segmint(loaded, "schema", "show", "--class", "event")
+
+
+def test_errors_are_located_messages_without_traceback(loaded: Path, tmp_path: Path) -> None:
+    bad = write_csv(tmp_path / "bad.csv", ["identityMap.crmId", "person.birthYear"], [["C9", "19x4"]])
+    result = subprocess.run(
+        [sys.executable, "-m", "segmint.cli", "--workspace", str(loaded), "ingest", str(bad), "--dataset", "crm"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1
+    assert f'{bad}:2: field person.birthYear: expected integer, got "19x4"' in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    spec = tmp_path / "broken.yaml"
+    spec.write_text("class: event\nfields: [\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "segmint.cli", "--workspace", str(loaded), "schema", "apply", str(spec)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1 and f"{spec}:3:1: not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
