@@ -26,8 +26,12 @@ def make_workspace(path: Path) -> Workspace:
     ws = Workspace.open(path, create=True)
     create_sandbox(ws, "prod")
     ws.use("prod")
-    for name, schema_class in [("crm", SchemaClass.PROFILE), ("loyalty", SchemaClass.PROFILE),
-                               ("web", SchemaClass.EVENT), ("app", SchemaClass.EVENT)]:
+    for name, schema_class in [
+        ("crm", SchemaClass.PROFILE),
+        ("loyalty", SchemaClass.PROFILE),
+        ("web", SchemaClass.EVENT),
+        ("app", SchemaClass.EVENT),
+    ]:
         catalog.create_dataset(ws.con, catalog.Dataset(name, schema_class))
     return ws
 

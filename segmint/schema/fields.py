@@ -115,5 +115,3 @@ def build_tree(fields: dict[str, FieldType]) -> dict[str, Node]:
                 )
             level = node.children
     return roots
-
-

@@ -55,7 +55,10 @@ class Schema:
         return Schema(self.schema_class, {**self.fields, **added})
 
     def to_json(self) -> dict[str, Any]:
-        return {"class": self.schema_class.value, "fields": {p: t.value for p, t in self.fields.items()}}
+        return {
+            "class": self.schema_class.value,
+            "fields": {p: t.value for p, t in self.fields.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Schema:

@@ -8,7 +8,6 @@ maps are single values. Stitching ``graph`` merges fragments of a whole identity
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from segmint.engines.duckdb import Connection
@@ -131,5 +130,12 @@ def event_count(con: Connection, policy: MergePolicy, profile_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-def as_json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def profile_events(con: Connection, policy: MergePolicy, profile_id: int) -> list[dict[str, Any]]:
+    """Every event of a profile as nested dicts (missing fields left out), oldest first."""
+    result = con.execute(
+        f"SELECT * EXCLUDE (identity_key, dataset, batch_id) FROM {EVENTS} e "
+        f"WHERE {profile_key_sql(policy, 'e')} = ? ORDER BY e.timestamp, e._id",
+        [profile_id],
+    )
+    names = [column[0] for column in result.description or []]
+    return [_prune(dict(zip(names, row, strict=True))) for row in result.fetchall()]
