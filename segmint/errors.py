@@ -32,9 +32,12 @@ class Location:
     field: str | None = None
 
     def __str__(self) -> str:
-        place = ":".join(
-            str(part) for part in (self.file, self.line, self.column) if part is not None
-        )
+        if self.file is None and self.line is not None:
+            place = f"line {self.line}" + (f", col {self.column}" if self.column else "")
+        else:
+            place = ":".join(
+                str(part) for part in (self.file, self.line, self.column) if part is not None
+            )
         if self.field is None:
             return place
         return f"{place}: field {self.field}" if place else f"field {self.field}"

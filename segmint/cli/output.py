@@ -56,14 +56,5 @@ def _default(value: Any) -> Any:
 
 
 def error(problem: SegmintError) -> None:
-    location = f"{problem.location}: " if problem.location else ""
-    errors.print(
-        f"[bold red]error:[/] {escape(location + problem.message)}",
-        markup=True,
-        highlight=False,
-        soft_wrap=True,
-    )
-    if problem.hint:
-        errors.print(
-            f"[yellow]hint:[/] {escape(problem.hint)}", markup=True, highlight=False, soft_wrap=True
-        )
+    """The error's own words (location, message, caret, hint), never a traceback."""
+    errors.print(f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)

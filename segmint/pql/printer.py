@@ -10,6 +10,8 @@ can produce, and printing is idempotent.
 
 from __future__ import annotations
 
+import math
+
 from segmint.pql import ast
 from segmint.pql.tokens import Kind, tokenize
 
@@ -65,7 +67,7 @@ def level(expr: ast.Expr) -> int:
         return REL
     if isinstance(expr, _OPEN_NODES):
         return OPEN
-    if isinstance(expr, ast.Number) and expr.value < 0:
+    if isinstance(expr, ast.Number) and math.copysign(1, expr.value) < 0:
         return UNARY  # "-3.count()" would parse as -(3.count())
     return PRIMARY
 

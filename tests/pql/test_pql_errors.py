@@ -95,7 +95,7 @@ def test_str_quotes_the_line_with_a_caret_under_the_spot() -> None:
     with pytest.raises(PQLSyntaxError) as caught:
         parse('a = 1 and\n\tperson.name.startWith("J")')
     assert str(caught.value) == (
-        '2:14: unknown method "startWith"\n'
+        'line 2, col 14: unknown method "startWith"\n'
         '    \tperson.name.startWith("J")\n'
         "    \t            ^\n"
         '  hint: did you mean "startsWith" or "doesNotStartWith"?'
