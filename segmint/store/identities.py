@@ -80,7 +80,9 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
     ids = con.execute(
         "SELECT identity_key, namespace, epoch_us(first_seen) AS seen FROM identities"
     ).fetchnumpy()
-    links = con.execute("SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links").fetchnumpy()
+    links = con.execute(
+        "SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links ORDER BY seen_at, a, b"
+    ).fetchnumpy()
     result = resolve(
         (
             Identity(int(k), str(n), int(s))

@@ -1,0 +1,1 @@
+"""Identity resolution: which identities belong to one customer profile."""
