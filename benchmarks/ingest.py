@@ -30,7 +30,11 @@ from segmint.store import catalog
 from segmint.store.workspace import Workspace
 
 DATA = Path(__file__).parent / ".data"
-FILES = (("web.jsonl", FileFormat.JSONL), ("app.parquet", FileFormat.PARQUET), ("crm.csv", FileFormat.CSV))
+FILES = (
+    ("web.jsonl", FileFormat.JSONL),
+    ("app.parquet", FileFormat.PARQUET),
+    ("crm.csv", FileFormat.CSV),
+)
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:
@@ -49,7 +53,9 @@ def full_ingest(path: Path, file_format: FileFormat) -> None:
         with Workspace.open(folder / "ws", create=True) as workspace:
             create_sandbox(workspace, "prod")
             workspace.use("prod")
-            schema_class = SchemaClass.PROFILE if file_format is FileFormat.CSV else SchemaClass.EVENT
+            schema_class = (
+                SchemaClass.PROFILE if file_format is FileFormat.CSV else SchemaClass.EVENT
+            )
             catalog.create_dataset(workspace.con, catalog.Dataset("d", schema_class))
             ingest_file(workspace, path, "d")
     finally:
@@ -70,12 +76,22 @@ def main() -> None:
         namespaces = {n.name: n for n in catalog.namespaces(workspace.con)}
         schemas = {c: catalog.schema(workspace.con, c) for c in SchemaClass}
     view = Table(title=f"ingestion, {args.profiles:,} demo profiles, median of {args.runs}")
-    for column in ("file", "records", "baseline read s", "read+validate s", "records/s",
-                   "ratio", "full ingest s", "records/s "):
+    for column in (
+        "file",
+        "records",
+        "baseline read s",
+        "read+validate s",
+        "records/s",
+        "ratio",
+        "full ingest s",
+        "records/s ",
+    ):
         view.add_column(column, justify="right")
     for name, file_format in FILES:
         path = folder / name
-        schema = schemas[SchemaClass.PROFILE if file_format is FileFormat.CSV else SchemaClass.EVENT]
+        schema = schemas[
+            SchemaClass.PROFILE if file_format is FileFormat.CSV else SchemaClass.EVENT
+        ]
         rows = read_table(path, file_format).num_rows
         baseline = median_seconds(lambda p=path, f=file_format: read_table(p, f), args.runs)
         validated = median_seconds(
@@ -85,8 +101,16 @@ def main() -> None:
             args.runs,
         )
         full = median_seconds(lambda p=path, f=file_format: full_ingest(p, f), args.runs)
-        view.add_row(name, f"{rows:,}", f"{baseline:.3f}", f"{validated:.3f}", f"{rows / validated:,.0f}",
-                     f"{validated / baseline:.2f}x", f"{full:.3f}", f"{rows / full:,.0f}")
+        view.add_row(
+            name,
+            f"{rows:,}",
+            f"{baseline:.3f}",
+            f"{validated:.3f}",
+            f"{rows / validated:,.0f}",
+            f"{validated / baseline:.2f}x",
+            f"{full:.3f}",
+            f"{rows / full:,.0f}",
+        )
     Console(width=160).print(view)
 
 
