@@ -156,6 +156,7 @@ def run_ingest(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     ) as progress:
         progress.add_task(f"ingesting {file.name} into {dataset}", total=None)
         return ingest_file(workspace, file, dataset, file_format=file_format, on_error=on_error)

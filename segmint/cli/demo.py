@@ -40,6 +40,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("generating", total=None)
 
@@ -91,7 +92,7 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
     console.print(f"[bold]Segmint demo[/] — workspace {workspace.path}")
     table(
         "ingestion",
-        ["file", "dataset", "records", "added", "duplicates", "rejected", "note"],
+        ["file", "dataset", "records", "added", "duplicates", "rejected", "batch"],
         [
             (
                 Path(r.file).name,
@@ -100,7 +101,7 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
                 r.added,
                 r.duplicates,
                 r.rejected,
-                "already ingested: nothing added" if r.already_ingested else "",
+                "repeat" if r.already_ingested else "new",
             )
             for r in reports
         ],

@@ -120,9 +120,8 @@ def _changed(con: Connection) -> int:
 
 
 def batch_exists(con: Connection, batch_id: str) -> bool:
-    return (
-        con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
-    )
+    found = con.execute("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]).fetchone()
+    return found is not None
 
 
 def record_batch(

@@ -85,3 +85,11 @@ def test_errors_are_located_messages_without_traceback(loaded: Path, tmp_path: P
     )
     assert result.returncode == 1 and f"{spec}:3:1: not valid YAML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_builds_a_stitched_workspace_and_is_idempotent(tmp_path: Path) -> None:
+    ws = tmp_path / "demo-ws"
+    first = segmint(ws, "demo", "--profiles", "200")
+    assert "profiles after stitching" in first and "web.jsonl" in first
+    again = segmint(ws, "demo", "--profiles", "200")
+    assert again.count("│ repeat") == 4
