@@ -56,7 +56,7 @@ def now() -> datetime:
 
 def initialise(con: Connection) -> None:
     """Create a sandbox's tables and defaults; the connection already points at the sandbox."""
-    for ddl in tables.CATALOG_DDL:
+    for ddl in tables.SANDBOX_DDL:
         con.execute(ddl)
     schemas = default_schemas()
     for schema in schemas.values():

@@ -7,7 +7,7 @@ from segmint.engines.duckdb import Connection
 from segmint.schema.fields import Node
 from segmint.schema.model import Schema
 
-CATALOG_DDL = (
+SANDBOX_DDL = (
     """CREATE TABLE IF NOT EXISTS schemas (
         class VARCHAR PRIMARY KEY, definition JSON NOT NULL, updated_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS datasets (
@@ -33,6 +33,28 @@ CATALOG_DDL = (
     """CREATE TABLE IF NOT EXISTS identity_issues (
         kind VARCHAR NOT NULL, a BIGINT NOT NULL, b BIGINT, namespace VARCHAR,
         seen_at TIMESTAMP NOT NULL, reason VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS segments (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, description VARCHAR NOT NULL,
+        pql VARCHAR NOT NULL, merge_policy VARCHAR, tags JSON NOT NULL, lifecycle VARCHAR NOT NULL,
+        refs JSON NOT NULL, version INTEGER NOT NULL, created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS segment_versions (
+        id VARCHAR NOT NULL, version INTEGER NOT NULL, name VARCHAR NOT NULL,
+        description VARCHAR NOT NULL, pql VARCHAR NOT NULL, merge_policy VARCHAR,
+        tags JSON NOT NULL, lifecycle VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (id, version))""",
+    """CREATE TABLE IF NOT EXISTS memberships (
+        profile_id BIGINT NOT NULL, segment_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        last_qualification_time TIMESTAMP NOT NULL, entered_at TIMESTAMP NOT NULL,
+        version INTEGER NOT NULL, job_id VARCHAR NOT NULL, PRIMARY KEY (profile_id, segment_id))""",
+    """CREATE TABLE IF NOT EXISTS membership_history (
+        profile_id BIGINT NOT NULL, segment_id VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        changed_at TIMESTAMP NOT NULL, version INTEGER NOT NULL, job_id VARCHAR NOT NULL,
+        cause VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS jobs (
+        id VARCHAR PRIMARY KEY, status VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        as_of TIMESTAMP NOT NULL, segments JSON NOT NULL, metrics JSON NOT NULL, error VARCHAR,
+        created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP)""",
 )
 
 #: Columns every event row has besides the schema's own fields.

@@ -1,0 +1,1 @@
+"""Segment membership: the ledger of who is in which segment, with every transition kept."""
