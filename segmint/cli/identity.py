@@ -9,7 +9,6 @@ import typer
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import OutputFormat, console, print_json, table
 from segmint.identity.graph import Namespace
-from segmint.schema.model import SchemaClass
 from segmint.store import catalog, identities, profiles
 from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
 
@@ -145,26 +144,13 @@ def profile_get(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """The merged profile of an identity, its identities and recent events."""
-    namespace, value = identities.parse_identity(identity)
     with open_sandbox(ctx) as workspace:
-        con = workspace.con
-        policy = catalog.merge_policy(con, merge_policy)
-        identity_key, graph_profile = identities.lookup(con, namespace, value)
-        profile_id = identity_key if policy.stitching is Stitching.NONE else graph_profile
-        schema = catalog.schema(con, SchemaClass.PROFILE)
-        result: dict[str, Any] = {
-            "profileId": profile_id,
-            "mergePolicy": policy.name,
-            "attributes": profiles.merged_profile(con, schema, policy, profile_id),
-            "identities": profiles.profile_identities(con, policy, identity_key, profile_id),
-            "eventCount": profiles.event_count(con, policy, profile_id),
-            "recentEvents": profiles.recent_events(con, policy, profile_id),
-        }
+        result = profiles.profile_view(workspace.con, identity, merge_policy)
     if output is OutputFormat.JSON:
         print_json(result)
         return
     console.print(
-        f"profile [bold]{profile_id}[/] (merge policy {policy.name}), "
+        f"profile [bold]{result['profileId']}[/] (merge policy {result['mergePolicy']}), "
         f"{result['eventCount']:,} events"
     )
     table("attributes", ["field", "value"], _flatten(result["attributes"]))

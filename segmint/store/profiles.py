@@ -12,7 +12,8 @@ from typing import Any
 
 from segmint.engines.duckdb import Connection
 from segmint.schema.fields import Node
-from segmint.schema.model import Schema
+from segmint.schema.model import Schema, SchemaClass
+from segmint.store import catalog, identities
 from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
 from segmint.store.tables import EVENTS, FRAGMENTS, quote
 
@@ -139,3 +140,27 @@ def profile_events(con: Connection, policy: MergePolicy, profile_id: int) -> lis
     )
     names = [column[0] for column in result.description or []]
     return [_prune(dict(zip(names, row, strict=True))) for row in result.fetchall()]
+
+
+def resolve(
+    con: Connection, identity: str, merge_policy: str | None
+) -> tuple[MergePolicy, int, int]:
+    """(policy, identity_key, profile_id) for ``NS:ID`` under a merge policy (None: default)."""
+    policy = catalog.merge_policy(con, merge_policy)
+    identity_key, graph_profile = identities.lookup(con, *identities.parse_identity(identity))
+    profile_id = identity_key if policy.stitching is Stitching.NONE else graph_profile
+    return policy, identity_key, profile_id
+
+
+def profile_view(con: Connection, identity: str, merge_policy: str | None) -> dict[str, Any]:
+    """The merged profile of an identity with its identities and recent events."""
+    policy, identity_key, profile_id = resolve(con, identity, merge_policy)
+    schema = catalog.schema(con, SchemaClass.PROFILE)
+    return {
+        "profileId": profile_id,
+        "mergePolicy": policy.name,
+        "attributes": merged_profile(con, schema, policy, profile_id),
+        "identities": profile_identities(con, policy, identity_key, profile_id),
+        "eventCount": event_count(con, policy, profile_id),
+        "recentEvents": recent_events(con, policy, profile_id),
+    }
