@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 import yaml
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from segmint.cli.context import open_sandbox
-from segmint.cli.output import console, table
+from segmint.cli.output import console, progress, table
 from segmint.errors import Location, SchemaError, UsageError
 from segmint.ingest.pipeline import IngestReport, OnError, ingest_file
 from segmint.ingest.readers import FileFormat
@@ -150,15 +150,8 @@ def run_ingest(
     on_error: OnError,
 ) -> IngestReport:
     """Ingest one file with a spinner and elapsed time, since big files take a while."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        progress.add_task(f"ingesting {file.name} into {dataset}", total=None)
+    with progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()) as bar:
+        bar.add_task(f"ingesting {file.name} into {dataset}", total=None)
         return ingest_file(workspace, file, dataset, file_format=file_format, on_error=on_error)
 
 

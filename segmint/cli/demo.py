@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint.cli.context import settings
 from segmint.cli.data import run_ingest
-from segmint.cli.output import console, table
+from segmint.cli.output import console, progress, table
 from segmint.cli.workspace import create_sandbox
 from segmint.demo import generate as generate_files
 from segmint.ingest.pipeline import IngestReport, OnError
@@ -33,19 +33,17 @@ PROFILES_HELP = "People to generate, known and anonymous."
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
     """A Rich progress bar fed by the generator's (stage, done, total) callbacks."""
-    with Progress(
-        TextColumn("{task.description}"),
+    columns = (
+        "{task.description}",
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        "{task.completed}/{task.total}",
         TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("generating", total=None)
+    )
+    with progress(*columns) as bar:
+        task = bar.add_task("generating", total=None)
 
         def update(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=f"generating {stage}", completed=done, total=total)
+            bar.update(task, description=f"generating {stage}", completed=done, total=total)
 
         yield update
 

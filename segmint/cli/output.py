@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, ProgressColumn
 from rich.table import Table
 
 from segmint.errors import SegmintError
@@ -58,3 +59,8 @@ def _default(value: Any) -> Any:
 def error(problem: SegmintError) -> None:
     """The error's own words (location, message, caret, hint), never a traceback."""
     errors.print(f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
+
+
+def progress(*columns: ProgressColumn | str) -> Progress:
+    """A transient progress display for long work; silent when output is not a terminal."""
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)

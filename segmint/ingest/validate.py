@@ -48,18 +48,7 @@ class RecordValidator:
 
         record = _unflatten(raw) if from_text else raw
         identities = self._identities(record.pop(IDENTITY_MAP, None), report)
-        normalised: Record = {}
-        for name, value in record.items():
-            node = self.tree.get(name)
-            if node is None:
-                hint = did_you_mean(name, self.tree)
-                report(
-                    name,
-                    f"not in the {self.schema.schema_class} schema"
-                    + (f"; {hint}" if hint else "; add it with `segmint schema apply`"),
-                )
-            elif value is not None:
-                normalised[name] = self._value(node, value, name, from_text, report)
+        normalised = self._members(self.tree, record, "", from_text, report)
         if self.schema.schema_class is SchemaClass.EVENT:
             for name in EVENT_SYSTEM_FIELDS:
                 if record.get(name) in (None, ""):
@@ -98,18 +87,20 @@ class RecordValidator:
         if not isinstance(value, dict):
             report(path, "expected an object")
             return None
+        return self._members(node.children, value, f"{path}.", from_text, report)
+
+    def _members(
+        self, children: dict[str, Node], value: Record, prefix: str, from_text: bool, report: Any
+    ) -> Record:
+        """An object's fields checked against the schema nodes of its level."""
         result: Record = {}
         for key, child_value in value.items():
-            child = node.children.get(key)
+            child = children.get(key)
             if child is None:
-                hint = did_you_mean(key, node.children)
-                report(
-                    f"{path}.{key}",
-                    "not in the schema"
-                    + (f"; {hint}" if hint else "; add it with `segmint schema apply`"),
-                )
+                hint = did_you_mean(key, children) or "add it with `segmint schema apply`"
+                report(f"{prefix}{key}", f"not in the {self.schema.schema_class} schema; {hint}")
             elif child_value is not None:
-                result[key] = self._value(child, child_value, f"{path}.{key}", from_text, report)
+                result[key] = self._value(child, child_value, f"{prefix}{key}", from_text, report)
         return result
 
     def _identities(self, raw: Any, report: Any) -> list[Record]:
