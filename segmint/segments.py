@@ -1,0 +1,196 @@
+"""The segment service: what the CLI and the REST API call to define, check and evaluate
+segments. Definitions are validated against the sandbox's schemas and reference graph before
+they are stored; jobs evaluate definitions in dependency order and write the membership ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlglot.expressions as sge
+
+from segmint.engines.duckdb import Connection
+from segmint.errors import NotFoundError, PQLError, did_you_mean
+from segmint.evaluate.batch import sources
+from segmint.evaluate.batch.compiler import Compiler
+from segmint.membership import ledger
+from segmint.plan.bind import bind
+from segmint.plan.dependencies import evaluation_order
+from segmint.plan.nodes import Plan
+from segmint.pql import parse
+from segmint.schema.model import SchemaClass
+from segmint.store import catalog, definitions
+from segmint.store.catalog import now
+from segmint.store.definitions import Segment, SegmentSpec
+
+#: Reports progress of a job: (segment name, segments done, segments in the job).
+Progress = Callable[[str, int, int], None]
+
+
+def compile_pql(con: Connection, pql: str) -> Plan:
+    """Parse and bind a definition against the sandbox's schemas (errors quote the text)."""
+    profile = catalog.schema(con, SchemaClass.PROFILE)
+    event = catalog.schema(con, SchemaClass.EVENT)
+    return bind(parse(pql), profile, event, source=pql)
+
+
+def checker(con: Connection, replacing: Segment | None = None) -> definitions.Check:
+    """The check every stored definition passes: it binds, its references exist, no cycle."""
+
+    def check(spec: SegmentSpec) -> frozenset[str]:
+        plan = compile_pql(con, spec.pql)
+        others = [
+            s for s in definitions.all_segments(con) if replacing is None or s.id != replacing.id
+        ]
+        known = {s.id for s in others} | {s.name for s in others}
+        for ref in sorted(plan.segments):
+            if ref not in known and ref != spec.name:
+                raise PQLError(
+                    f'inSegment("{ref}") names no segment',
+                    hint=did_you_mean(ref, [s.name for s in others]) or "create that segment first",
+                )
+        if spec.merge_policy is not None:
+            catalog.merge_policy(con, spec.merge_policy)
+        graph = {s.id: Plan(root=plan.root, segments=s.refs) for s in others}
+        key = replacing.id if replacing is not None else "(new)"
+        graph[key] = plan
+        evaluation_order(graph, _aliases(others, key, spec.name))
+        return plan.segments
+
+    return check
+
+
+def _aliases(segments: Iterable[Segment], new_key: str, new_name: str) -> dict[str, str]:
+    aliases = {segment.name: segment.id for segment in segments}
+    aliases[new_name] = new_key
+    return aliases
+
+
+def create(con: Connection, spec: SegmentSpec) -> Segment:
+    return definitions.create(con, spec, checker(con))
+
+
+def update(con: Connection, name_or_id: str, spec: SegmentSpec) -> Segment:
+    current = definitions.find(con, name_or_id)
+    return definitions.update(con, current, spec, checker(con, current))
+
+
+def apply(con: Connection, specs: list[SegmentSpec]) -> list[tuple[str, str]]:
+    """Create or update many definitions at once (definitions as code)."""
+    outcome: list[tuple[str, str]] = []
+    for spec in specs:
+        existing = {s.name: s for s in definitions.all_segments(con)}
+        current = existing.get(spec.name)
+        result = definitions.apply(con, [spec], checker(con, current))
+        outcome += result
+    return outcome
+
+
+@dataclass
+class SegmentMetrics:
+    segment_id: str
+    name: str
+    qualified: int
+    entered: int
+    exited: int
+    seconds: float
+
+
+@dataclass
+class JobReport:
+    id: str
+    as_of: datetime
+    segments: list[SegmentMetrics] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def segment_sql(con: Connection, segment: Segment, as_of: datetime) -> sge.Select:
+    """The query that selects a segment's members, as the job runs it."""
+    compiler = _compiler(con, as_of)
+    return compiler.segment_query(compile_pql(con, segment.spec.pql))
+
+
+def _compiler(con: Connection, as_of: datetime) -> Compiler:
+    return Compiler(
+        as_of, catalog.schema(con, SchemaClass.PROFILE), catalog.schema(con, SchemaClass.EVENT)
+    )
+
+
+def evaluate(
+    con: Connection,
+    names: list[str] | None,
+    as_of: datetime | None = None,
+    progress: Progress | None = None,
+) -> JobReport:
+    """Run a segment job: the named segments (all published ones when None), in dependency
+    order, writing the ledger; the caller wraps it in a transaction."""
+    as_of = as_of or datetime.now(UTC).replace(tzinfo=None)
+    everything = definitions.all_segments(con)
+    chosen = (
+        [s for s in everything if s.spec.lifecycle == definitions.Lifecycle.PUBLISHED]
+        if names is None
+        else [definitions.find(con, name) for name in names]
+    )
+    if not chosen:
+        raise NotFoundError(
+            "no segments to evaluate", hint="create one with `segmint segment create`"
+        )
+    plans = {segment.id: compile_pql(con, segment.spec.pql) for segment in chosen}
+    by_id = {segment.id: segment for segment in chosen}
+    order = evaluation_order(plans, {segment.name: segment.id for segment in chosen})
+    report = JobReport(str(uuid.uuid4()), as_of)
+    started = time.perf_counter()
+    compiler = _compiler(con, as_of)
+    profile_schema = catalog.schema(con, SchemaClass.PROFILE)
+    prepared: str | None = None
+    for done, segment_id in enumerate(order):
+        segment = by_id[segment_id]
+        if progress:
+            progress(segment.name, done, len(order))
+        policy = catalog.merge_policy(con, segment.spec.merge_policy)
+        if policy.name != prepared:
+            sources.prepare(con, profile_schema, policy, as_of)
+            prepared = policy.name
+        report.segments.append(_run_one(con, compiler, segment, plans[segment_id], report))
+    report.seconds = time.perf_counter() - started
+    _record_job(con, report)
+    return report
+
+
+def _run_one(
+    con: Connection, compiler: Compiler, segment: Segment, plan: Plan, report: JobReport
+) -> SegmentMetrics:
+    started = time.perf_counter()
+    query = compiler.segment_query(plan).sql("duckdb")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE seg_result AS {query}")
+    moved = ledger.record(con, segment.id, segment.version, "seg_result", report.as_of, report.id)
+    sources.publish(con, segment.id, segment.name, "seg_result")
+    con.execute("DROP TABLE seg_result")
+    return SegmentMetrics(
+        segment.id, segment.name, moved.qualified, moved.entered, moved.exited,
+        time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def _record_job(con: Connection, report: JobReport) -> None:
+    metrics = [
+        {"segmentId": m.segment_id, "name": m.name, "qualified": m.qualified,
+         "entered": m.entered, "exited": m.exited, "seconds": round(m.seconds, 4)}
+        for m in report.segments
+    ]  # fmt: skip
+    con.execute(
+        "INSERT INTO jobs VALUES (?, 'SUCCEEDED', 'cli', ?, ?, ?, NULL, ?, ?)",
+        [
+            report.id,
+            report.as_of,
+            json.dumps([m.segment_id for m in report.segments]),
+            json.dumps({"segments": metrics, "totalSeconds": round(report.seconds, 4)}),
+            now(),
+            now(),
+        ],
+    )
