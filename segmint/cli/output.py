@@ -42,7 +42,7 @@ def _cell(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value)
+    return escape(str(value))
 
 
 def print_json(data: Any) -> None:
