@@ -102,8 +102,8 @@ def list_segments(
         print_json(rows)
         return
     table(None, ["name", "version", "lifecycle", "tags", "pql"],
-          [(r["name"], r["version"], r["lifecycle"], ", ".join(r["tags"]), r["pql"])
-           for r in rows])  # fmt: skip
+          [(s.name, s.version, s.spec.lifecycle, ", ".join(s.spec.tags), s.spec.pql)
+           for s in found])  # fmt: skip
 
 
 @segment_app.command("show")
