@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, TimeElapsedColumn
 
+from segmint import segments
 from segmint.cli.context import settings
 from segmint.cli.data import run_ingest
 from segmint.cli.output import console, progress, table
 from segmint.cli.workspace import create_sandbox
+from segmint.demo import DEFAULT_END
 from segmint.demo import generate as generate_files
+from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.ingest.pipeline import IngestReport, OnError
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog
@@ -84,6 +88,7 @@ def demo(
             for file, name, _ in DEMO_DATASETS
         ]
         _summarise(workspace, reports)
+        _segment(workspace)
 
 
 def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
@@ -147,6 +152,25 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
     ).fetchone()
     if sample:
         console.print(f"try: segmint profile get --identity {sample[0]}")
+
+
+def _segment(workspace: Workspace) -> None:
+    """Define the example segments and evaluate them a week before the data ends and at its
+    end, so that the second job shows entries and exits."""
+    week_before = DEFAULT_END - timedelta(days=7)
+    with workspace.transaction():
+        segments.apply(workspace.con, list(DEMO_SEGMENTS))
+        segments.evaluate(workspace.con, None, week_before)
+        report = segments.evaluate(workspace.con, None, DEFAULT_END)
+    described = {spec.name: spec.description for spec in DEMO_SEGMENTS}
+    position = {name: index for index, name in enumerate(described)}
+    metrics = sorted(report.segments, key=lambda m: position.get(m.name, len(position)))
+    table(
+        f"segments at {DEFAULT_END:%Y-%m-%d} (entries and exits since {week_before:%Y-%m-%d})",
+        ["segment", "construct", "members", "entered", "exited"],
+        [(m.name, described.get(m.name, ""), m.qualified, m.entered, m.exited) for m in metrics],
+    )
+    console.print(f"job {report.id}: {len(report.segments)} segments in {report.seconds:.2f} s")
 
 
 def register(app: typer.Typer) -> None:
