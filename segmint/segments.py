@@ -18,13 +18,14 @@ from segmint.engines.duckdb import Connection
 from segmint.errors import NotFoundError, PQLError, did_you_mean
 from segmint.evaluate.batch import sources
 from segmint.evaluate.batch.compiler import Compiler
+from segmint.evaluate.reference import ProfileData
 from segmint.membership import ledger
 from segmint.plan.bind import bind
 from segmint.plan.dependencies import evaluation_order
 from segmint.plan.nodes import Plan
 from segmint.pql import parse
 from segmint.schema.model import SchemaClass
-from segmint.store import catalog, definitions
+from segmint.store import catalog, definitions, profiles
 from segmint.store.catalog import now
 from segmint.store.definitions import Segment, SegmentSpec
 
@@ -193,4 +194,20 @@ def _record_job(con: Connection, report: JobReport) -> None:
             now(),
             now(),
         ],
+    )
+
+
+def profile_data(con: Connection, identity: str, merge_policy: str | None = None) -> ProfileData:
+    """The merged profile, events and realized segments of an identity, as evaluators see them."""
+    policy, _, profile_id = profiles.resolve(con, identity, merge_policy)
+    schema = catalog.schema(con, SchemaClass.PROFILE)
+    realized = con.execute(
+        "SELECT unnest([s.id, s.name]) FROM memberships m JOIN segments s ON s.id = m.segment_id "
+        "WHERE m.profile_id = ? AND m.status = 'realized'",
+        [profile_id],
+    ).fetchall()
+    return ProfileData(
+        profiles.merged_profile(con, schema, policy, profile_id),
+        profiles.profile_events(con, policy, profile_id),
+        frozenset(str(row[0]) for row in realized),
     )

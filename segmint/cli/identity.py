@@ -164,6 +164,14 @@ def profile_get(
         ["timestamp", "eventType", "dataset", "_id"],
         [(e["timestamp"], e["eventType"], e["dataset"], e["_id"]) for e in result["recentEvents"]],
     )
+    table(
+        "segments",
+        ["segment", "status", "last qualification", "entered"],
+        [
+            (m["segment"], m["status"], m["lastQualificationTime"], m["enteredAt"])
+            for m in result["segments"]
+        ],
+    )
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -163,4 +163,18 @@ def profile_view(con: Connection, identity: str, merge_policy: str | None) -> di
         "identities": profile_identities(con, policy, identity_key, profile_id),
         "eventCount": event_count(con, policy, profile_id),
         "recentEvents": recent_events(con, policy, profile_id),
+        "segments": memberships(con, profile_id),
     }
+
+
+def memberships(con: Connection, profile_id: int) -> list[dict[str, Any]]:
+    """The segments a profile is or was in, with status and qualification time."""
+    rows = con.execute(
+        "SELECT s.name, m.status, m.last_qualification_time, m.entered_at FROM memberships m "
+        "JOIN segments s ON s.id = m.segment_id WHERE m.profile_id = ? ORDER BY s.name",
+        [profile_id],
+    ).fetchall()
+    return [
+        {"segment": name, "status": status, "lastQualificationTime": last, "enteredAt": entered}
+        for name, status, last, entered in rows
+    ]
