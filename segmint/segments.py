@@ -18,7 +18,9 @@ from segmint.engines.duckdb import Connection
 from segmint.errors import NotFoundError, PQLError, did_you_mean
 from segmint.evaluate.batch import sources
 from segmint.evaluate.batch.compiler import Compiler
+from segmint.evaluate.explain import Explanation, explain
 from segmint.evaluate.reference import ProfileData
+from segmint.membership import estimate as estimates
 from segmint.membership import ledger
 from segmint.plan.bind import bind
 from segmint.plan.dependencies import evaluation_order
@@ -26,7 +28,7 @@ from segmint.plan.nodes import Plan
 from segmint.pql import parse
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions, profiles
-from segmint.store.catalog import now
+from segmint.store.catalog import MergePolicy, now
 from segmint.store.definitions import Segment, SegmentSpec
 
 #: Reports progress of a job: (segment name, segments done, segments in the job).
@@ -211,3 +213,40 @@ def profile_data(con: Connection, identity: str, merge_policy: str | None = None
         profiles.profile_events(con, policy, profile_id),
         frozenset(str(row[0]) for row in realized),
     )
+
+
+def _definition(con: Connection, segment_or_pql: str) -> tuple[Plan, MergePolicy]:
+    """A stored segment by name or id, or else PQL text, with the merge policy to use."""
+    try:
+        segment = definitions.find(con, segment_or_pql)
+    except NotFoundError:
+        return compile_pql(con, segment_or_pql), catalog.merge_policy(con, None)
+    plan = compile_pql(con, segment.spec.pql)
+    return plan, catalog.merge_policy(con, segment.spec.merge_policy)
+
+
+def estimate_size(
+    con: Connection, segment_or_pql: str, as_of: datetime, sample: int = estimates.DEFAULT_SAMPLE
+) -> estimates.Estimate:
+    """How many profiles qualify, estimated from a sample with a 95% interval."""
+    plan, policy = _definition(con, segment_or_pql)
+    schema = catalog.schema(con, SchemaClass.PROFILE)
+    return estimates.estimate(con, _compiler(con, as_of), plan, schema, policy, sample)
+
+
+def preview(
+    con: Connection, segment_or_pql: str, as_of: datetime, limit: int = 20
+) -> list[dict[str, object]]:
+    """Some qualifying profiles, from the estimate's sample."""
+    plan, policy = _definition(con, segment_or_pql)
+    schema = catalog.schema(con, SchemaClass.PROFILE)
+    return estimates.preview(con, _compiler(con, as_of), plan, schema, policy, limit)
+
+
+def explain_profile(
+    con: Connection, segment_name: str, identity: str, as_of: datetime
+) -> Explanation:
+    """Why a profile is in or out of a segment at as_of, clause by clause."""
+    segment = definitions.find(con, segment_name)
+    plan = compile_pql(con, segment.spec.pql)
+    return explain(plan, profile_data(con, identity, segment.spec.merge_policy), as_of)

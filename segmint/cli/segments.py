@@ -15,6 +15,7 @@ from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint import segments
 from segmint.cli.context import open_sandbox
+from segmint.cli.explanation import render
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
 from segmint.errors import Location, UsageError
 from segmint.membership import members as membership
@@ -176,7 +177,7 @@ def evaluate(
     """Run a segment job: evaluate segments over all profiles and update memberships."""
     if not names and not every:
         raise UsageError("name segments to evaluate, or pass --all")
-    instant = as_of.replace(tzinfo=None) if as_of else datetime.now(UTC).replace(tzinfo=None)
+    instant = _instant(as_of)
     columns = ("{task.description}", BarColumn(), TimeElapsedColumn())
     with open_sandbox(ctx) as workspace, progress(*columns) as bar:
         task = bar.add_task("evaluating", total=None)
@@ -266,11 +267,69 @@ def sql_command(
     as_of: datetime | None = typer.Option(None, "--as-of"),
 ) -> None:
     """Print the SQL a job runs for a segment."""
-    instant = as_of.replace(tzinfo=None) if as_of else datetime.now(UTC).replace(tzinfo=None)
+    instant = _instant(as_of)
     with open_sandbox(ctx) as workspace:
         segment = definitions.find(workspace.con, name)
         query = segments.segment_sql(workspace.con, segment, instant)
     print(query.sql("duckdb", pretty=True))
+
+
+def _instant(as_of: datetime | None) -> datetime:
+    return as_of.replace(tzinfo=None) if as_of else datetime.now(UTC).replace(tzinfo=None)
+
+
+AS_OF_HELP = "Evaluation time (UTC) [default: now]."
+
+
+def estimate(
+    ctx: typer.Context,
+    definition: str = typer.Argument(..., help="A segment name or id, or PQL."),
+    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    sample: int = typer.Option(20_000, "--sample", min=100, help="Profiles in the sample."),
+) -> None:
+    """Estimate an audience's size from a sample, with a 95% confidence interval."""
+    with open_sandbox(ctx) as workspace:
+        found = segments.estimate_size(workspace.con, definition, _instant(as_of), sample)
+    if found.exact:
+        console.print(f"{found.estimated:,} profiles (exact: the sample is every profile)")
+    else:
+        console.print(
+            f"about {found.estimated:,} profiles (95% interval {found.low:,} to {found.high:,}); "
+            f"{found.matched:,} of {found.sampled:,} sampled out of {found.population:,}"
+        )
+    console.print(f"[dim]{found.seconds * 1000:.0f} ms[/]")
+
+
+def preview(
+    ctx: typer.Context,
+    definition: str = typer.Argument(..., help="A segment name or id, or PQL."),
+    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    limit: int = typer.Option(20, "--limit", min=1),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """Show some qualifying profiles with their key attributes."""
+    with open_sandbox(ctx) as workspace:
+        rows = segments.preview(workspace.con, definition, _instant(as_of), limit)
+    if output is OutputFormat.JSON:
+        print_json(rows)
+        return
+    keys = ("profileId", "identity", "firstName", "lastName", "country", "loyaltyTier", "events")
+    table(None, list(keys), [tuple(row[key] for key in keys) for row in rows])
+
+
+def explain_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A segment name or id."),
+    identity: str = typer.Option(..., "--identity", help="NAMESPACE:ID of the profile."),
+    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+) -> None:
+    """Why a profile is in or out of a segment, clause by clause, with the events involved."""
+    instant = _instant(as_of)
+    with open_sandbox(ctx) as workspace:
+        explanation = segments.explain_profile(workspace.con, name, identity, instant)
+    console.print(render(explanation), soft_wrap=False)
+    verdict = "[green]in[/]" if explanation.held else "[red]not in[/]"
+    console.print(f"{identity} is {verdict} {name} at {instant.isoformat()}")
 
 
 def register(app: typer.Typer) -> None:
@@ -280,3 +339,6 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
     app.command("members")(members)
     app.command("sql")(sql_command)
+    app.command("estimate")(estimate)
+    app.command("preview")(preview)
+    app.command("explain")(explain_command)

@@ -100,3 +100,13 @@ def test_sql_shows_the_compiled_query(shop: Path) -> None:
     run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
     query = run(shop, "sql", "Sneakers", "--as-of", "2026-10-26T00:00:00")
     assert "FROM seg_profiles AS p" in query and "CAST('2026-09-26 00:00:00' AS TIMESTAMP)" in query
+
+
+def test_estimate_preview_and_explain(shop: Path) -> None:
+    run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
+    assert "1 profiles (exact" in run(shop, "estimate", "Sneakers", "--as-of", "2026-10-26T00:00:00")
+    assert "2 profiles (exact" in run(shop, "estimate", 'xEvent[eventType = "search"].count() > 0')
+    shown = json.loads(run(shop, "preview", "Sneakers", "--as-of", "2026-10-26T00:00:00", "--format", "json"))
+    assert [row["identity"] for row in shown] == ["email:bob@x.com"]
+    why = run(shop, "explain", "Sneakers", "--identity", "email:ann@x.com", "--as-of", "2026-10-26T00:00:00")
+    assert "✗" in why and "a2" in why and "is not in Sneakers" in why

@@ -14,13 +14,27 @@ from segmint.store.profiles import merged_profiles_sql, profile_key_sql
 from segmint.store.tables import quote
 
 
-def prepare(con: Connection, profile_schema: Schema, policy: MergePolicy, as_of: datetime) -> None:
-    """(Re)create the job relations for one merge policy at ``as_of``."""
-    universe = (
-        "SELECT identity_key AS profile_id FROM identities"
-        if policy.stitching is Stitching.NONE
-        else "SELECT DISTINCT profile_id FROM identity_profiles"
-    )
+def universe_sql(policy: MergePolicy) -> str:
+    """Every profile id under a merge policy: identity graphs, or single identities."""
+    if policy.stitching is Stitching.NONE:
+        return "SELECT identity_key AS profile_id FROM identities"
+    return "SELECT DISTINCT profile_id FROM identity_profiles"
+
+
+def prepare(
+    con: Connection,
+    profile_schema: Schema,
+    policy: MergePolicy,
+    as_of: datetime,
+    sample: int | None = None,
+) -> None:
+    """(Re)create the job relations for one merge policy at ``as_of``; with ``sample``, for a
+    repeatable random sample of that many profiles (estimates and previews)."""
+    universe = universe_sql(policy)
+    if sample is not None:
+        universe = (
+            f"SELECT * FROM ({universe}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7)"
+        )
     columns = ", ".join(f"m.{quote(name)}" for name in profile_schema.tree())
     con.execute(
         f"""
@@ -38,6 +52,11 @@ def prepare(con: Connection, profile_schema: Schema, policy: MergePolicy, as_of:
                e.* EXCLUDE (identity_key, dataset, batch_id)
         FROM events e WHERE e.timestamp <= TIMESTAMP '{cutoff}'
         """
+        + (
+            f" AND {profile_key_sql(policy, 'e')} IN (SELECT profile_id FROM {PROFILES})"
+            if sample
+            else ""
+        )
     )
     con.execute(
         f"""
