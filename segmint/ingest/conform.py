@@ -17,8 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmint.identity.graph import Namespace
-from segmint.ingest.validate import IDENTITY_MAP
-from segmint.schema.arrow import IDENTITY_TYPE, arrow_type
+from segmint.schema.arrow import IDENTITY_MAP, IDENTITY_TYPE, arrow_type
 from segmint.schema.fields import FieldType, Node
 from segmint.schema.model import EVENT_SYSTEM_FIELDS, Schema, SchemaClass
 

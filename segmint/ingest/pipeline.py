@@ -17,8 +17,8 @@ from segmint.config import DEFAULT_IDENTITY_CAP
 from segmint.errors import Problem, ValidationError
 from segmint.ingest.conform import Mismatch, conform
 from segmint.ingest.readers import FileFormat, detect_format, iter_records, read_table
-from segmint.ingest.validate import IDENTITY_MAP, RecordValidator
-from segmint.schema.arrow import IDENTITY_TYPE, arrow_schema
+from segmint.ingest.validate import RecordValidator
+from segmint.schema.arrow import IDENTITY_MAP, IDENTITY_TYPE, arrow_schema
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog, identities, records
 from segmint.store.workspace import Workspace

@@ -14,10 +14,10 @@ import orjson
 from segmint.errors import Location, Problem, did_you_mean
 from segmint.identity.graph import Namespace
 from segmint.ingest.values import convert
+from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.fields import Node
 from segmint.schema.model import EVENT_SYSTEM_FIELDS, Schema, SchemaClass
 
-IDENTITY_MAP = "identityMap"
 Record = dict[str, Any]
 
 

@@ -16,6 +16,9 @@ _LEAF_TYPES: dict[FieldType, pa.DataType] = {
     FieldType.MAP: pa.map_(pa.string(), pa.string()),
 }
 
+#: The field of an input record that holds its identities.
+IDENTITY_MAP = "identityMap"
+
 #: Identities of a record in long form, whatever shape the input file used.
 IDENTITY_TYPE = pa.list_(
     pa.struct([("namespace", pa.string()), ("id", pa.string()), ("primary", pa.bool_())])

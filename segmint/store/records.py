@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmint.engines.duckdb import Connection
-from segmint.ingest.validate import IDENTITY_MAP
+from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import identities
 from segmint.store.catalog import Dataset, now
