@@ -64,7 +64,9 @@ def main() -> None:
     for column in ("stage", "seconds", "definitions/s", "ratio to tokenize"):
         view.add_column(column, justify="right")
     for name, seconds in results:
-        view.add_row(name, f"{seconds:.3f}", f"{args.count / seconds:,.0f}", f"{seconds / baseline:.2f}x")
+        view.add_row(
+            name, f"{seconds:.3f}", f"{args.count / seconds:,.0f}", f"{seconds / baseline:.2f}x"
+        )
     Console(width=120).print(view)
 
 

@@ -15,7 +15,7 @@ from segmint.ingest.pipeline import IngestReport, OnError, ingest_file
 from segmint.ingest.readers import FileFormat
 from segmint.schema.fields import parse_type
 from segmint.schema.model import Schema, SchemaClass
-from segmint.store import catalog
+from segmint.store import catalog, records
 from segmint.store.workspace import Workspace
 
 schema_app = typer.Typer(help="Profile and event schemas (XDM-style fields).", no_args_is_help=True)
@@ -113,10 +113,9 @@ def dataset_create(
 def dataset_list(ctx: typer.Context) -> None:
     """List datasets with their record counts."""
     with open_sandbox(ctx) as workspace:
-        rows = workspace.con.execute(
-            "SELECT d.name, d.class, coalesce(sum(b.added), 0), count(b.batch_id) "
-            "FROM datasets d LEFT JOIN batches b ON b.dataset = d.name GROUP BY ALL ORDER BY 1"
-        ).fetchall()
+        found = catalog.datasets(workspace.con)
+        totals = records.dataset_totals(workspace.con)
+    rows = [(d.name, d.schema_class, *totals.get(d.name, (0, 0))) for d in found]
     table(None, ["dataset", "class", "records", "batches"], rows)
 
 

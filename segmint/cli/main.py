@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from segmint.cli import data, demo, identity, pql, segments, workspace
+from segmint.cli import apikey, data, demo, identity, pql, segments, serve, workspace
 from segmint.cli.output import error
 from segmint.config import WORKSPACE_ENV, Settings
 from segmint.errors import SegmintError
@@ -36,7 +36,7 @@ def main(
     ctx.obj = Settings.resolve(workspace_dir, sandbox)
 
 
-for module in (workspace, data, identity, pql, segments, demo):
+for module in (workspace, data, identity, pql, segments, demo, apikey, serve):
     module.register(app)
 
 

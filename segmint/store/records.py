@@ -148,3 +148,11 @@ def record_batch(
             now(),
         ],
     )
+
+
+def dataset_totals(con: Connection) -> dict[str, tuple[int, int]]:
+    """(records added, batches committed) per dataset that has batches."""
+    rows = con.execute(
+        "SELECT dataset, sum(added), count(*) FROM batches GROUP BY dataset"
+    ).fetchall()
+    return {str(name): (int(added), int(batches)) for name, added, batches in rows}

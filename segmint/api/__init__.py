@@ -1,0 +1,1 @@
+"""The REST API: a FastAPI app over the same store and ingest functions the CLI calls."""

@@ -1,0 +1,58 @@
+"""The FastAPI app of ``segmint serve``: one open workspace, one router per resource."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from segmint.api import problems
+from segmint.api.routes import (
+    apikeys,
+    batches,
+    datasets,
+    definitions,
+    identities,
+    merge_policies,
+    profiles,
+    schemas,
+)
+from segmint.api.service import Service
+
+ROUTERS = (
+    profiles.router,
+    identities.router,
+    batches.router,
+    schemas.router,
+    datasets.router,
+    merge_policies.router,
+    definitions.router,
+    apikeys.router,
+)
+
+
+def create_app(workspace_path: Path) -> FastAPI:
+    """Open the workspace now, so that "in use by PID" is reported before serving; the app
+    closes it when it shuts down."""
+    service = Service.open(workspace_path)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="Segmint",
+        summary="Customer segmentation: profiles, identities, ingestion and segment definitions.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

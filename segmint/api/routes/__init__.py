@@ -1,0 +1,1 @@
+"""One router per resource; each calls the same store and ingest functions as the CLI."""

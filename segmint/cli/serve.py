@@ -1,0 +1,28 @@
+"""``segmint serve``: the REST API on uvicorn, owning the workspace while it runs."""
+
+from __future__ import annotations
+
+import typer
+
+from segmint.cli.context import settings
+from segmint.cli.output import console
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+) -> None:
+    """Serve the REST API (docs at /docs); other commands wait until it stops."""
+    # Imported here: only this command needs the web stack, and it is slow to import.
+    import uvicorn
+
+    from segmint.api.app import create_app
+
+    app = create_app(settings(ctx).workspace)
+    console.print(f"Segmint API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
