@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlglot.expressions as sge
 
@@ -250,3 +251,61 @@ def explain_profile(
     segment = definitions.find(con, segment_name)
     plan = compile_pql(con, segment.spec.pql)
     return explain(plan, profile_data(con, identity, segment.spec.merge_policy), as_of)
+
+
+def jobs(con: Connection) -> list[dict[str, Any]]:
+    """Every segment job of the sandbox, newest first, with its metrics."""
+    rows = con.execute(
+        "SELECT id, status, source, as_of, segments, metrics, created_at, finished_at FROM jobs "
+        "ORDER BY created_at DESC"
+    ).fetchall()
+    return [_job(row) for row in rows]
+
+
+def job(con: Connection, job_id: str) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT id, status, source, as_of, segments, metrics, created_at, finished_at FROM jobs "
+        "WHERE id = ?",
+        [job_id],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f'no segment job "{job_id}"', hint="list jobs with `segmint jobs list`")
+    return _job(row)
+
+
+def _job(row: tuple[Any, ...]) -> dict[str, Any]:
+    keys = ("id", "status", "source", "asOf", "segments", "metrics", "createdAt", "finishedAt")
+    record = dict(zip(keys, row, strict=True))
+    record["segments"], record["metrics"] = json.loads(row[4]), json.loads(row[5])
+    return record
+
+
+def audiences(con: Connection) -> list[dict[str, Any]]:
+    """Per segment: members by status now, and entries and exits per evaluation time."""
+    counts = {
+        segment_id: {"realized": realized, "existing": existing, "exited": exited}
+        for segment_id, realized, existing, exited in con.execute(
+            "SELECT segment_id,"
+            " count(*) FILTER (WHERE status = 'realized' AND entered_at = last_qualification_time),"
+            " count(*) FILTER (WHERE status = 'realized' AND entered_at < last_qualification_time),"
+            " count(*) FILTER (WHERE status = 'exited') FROM memberships GROUP BY segment_id"
+        ).fetchall()
+    }
+    history: dict[str, list[dict[str, Any]]] = {}
+    for segment_id, at, entered, exited in con.execute(
+        "SELECT segment_id, changed_at, count(*) FILTER (WHERE status = 'realized'),"
+        " count(*) FILTER (WHERE status = 'exited') FROM membership_history"
+        " GROUP BY segment_id, changed_at ORDER BY changed_at"
+    ).fetchall():
+        history.setdefault(segment_id, []).append({"at": at, "entered": entered, "exited": exited})
+    empty = {"realized": 0, "existing": 0, "exited": 0}
+    return [
+        {
+            "id": segment.id,
+            "name": segment.name,
+            "lifecycleState": str(segment.spec.lifecycle),
+            "counts": counts.get(segment.id, empty),
+            "history": history.get(segment.id, []),
+        }
+        for segment in definitions.all_segments(con)
+    ]

@@ -9,13 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from segmint.api import problems
+from segmint.api.previews import Previews
 from segmint.api.routes import (
     apikeys,
+    audiences,
     batches,
     datasets,
     definitions,
+    exports,
     identities,
+    jobs,
     merge_policies,
+    previews,
     profiles,
     schemas,
 )
@@ -29,6 +34,10 @@ ROUTERS = (
     datasets.router,
     merge_policies.router,
     definitions.router,
+    jobs.router,
+    previews.router,
+    audiences.router,
+    exports.router,
     apikeys.router,
 )
 
@@ -52,6 +61,7 @@ def create_app(workspace_path: Path) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.previews = Previews()
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -3,11 +3,9 @@ definitions and batch evaluation from the command line."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 import yaml
@@ -201,28 +199,19 @@ def show_report(report: segments.JobReport) -> None:
 def jobs_list(ctx: typer.Context) -> None:
     """Segment jobs, newest first."""
     with open_sandbox(ctx) as workspace:
-        rows = workspace.con.execute(
-            "SELECT id, status, as_of, json_array_length(segments), created_at FROM jobs "
-            "ORDER BY created_at DESC"
-        ).fetchall()
-    table(None, ["job", "status", "as of", "segments", "created"], rows)
+        found = segments.jobs(workspace.con)
+    table(
+        None,
+        ["job", "status", "as of", "segments", "created"],
+        [(j["id"], j["status"], j["asOf"], len(j["segments"]), j["createdAt"]) for j in found],
+    )
 
 
 @jobs_app.command("show")
 def jobs_show(ctx: typer.Context, job_id: str) -> None:
     """A job with its per-segment metrics (as JSON)."""
     with open_sandbox(ctx) as workspace:
-        row = workspace.con.execute(
-            "SELECT id, status, source, as_of, segments, metrics, created_at, finished_at "
-            "FROM jobs WHERE id = ?",
-            [job_id],
-        ).fetchone()
-    if row is None:
-        raise UsageError(f"no job {job_id}", hint="list jobs with `segmint jobs list`")
-    keys = ("id", "status", "source", "asOf", "segments", "metrics", "createdAt", "finishedAt")
-    record: dict[str, Any] = dict(zip(keys, row, strict=True))
-    record["segments"], record["metrics"] = json.loads(row[4]), json.loads(row[5])
-    print_json(record)
+        print_json(segments.job(workspace.con, job_id))
 
 
 class MemberFormat(StrEnum):

@@ -55,6 +55,22 @@ SANDBOX_DDL = (
         id VARCHAR PRIMARY KEY, status VARCHAR NOT NULL, source VARCHAR NOT NULL,
         as_of TIMESTAMP NOT NULL, segments JSON NOT NULL, metrics JSON NOT NULL, error VARCHAR,
         created_at TIMESTAMP NOT NULL, finished_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS export_jobs (
+        id VARCHAR PRIMARY KEY, segment_id VARCHAR NOT NULL, statuses JSON NOT NULL,
+        format VARCHAR NOT NULL, path VARCHAR NOT NULL, rows BIGINT NOT NULL,
+        status VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ai_instances (
+        name VARCHAR PRIMARY KEY, type VARCHAR NOT NULL, goal VARCHAR NOT NULL,
+        window_days INTEGER NOT NULL, eligibility VARCHAR, features JSON NOT NULL,
+        created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ai_models (
+        instance VARCHAR NOT NULL, version INTEGER NOT NULL, as_of TIMESTAMP NOT NULL,
+        path VARCHAR NOT NULL, metrics JSON NOT NULL, trained_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (instance, version))""",
+    """CREATE TABLE IF NOT EXISTS ai_scores (
+        instance VARCHAR NOT NULL, model_version INTEGER NOT NULL, scored_at TIMESTAMP NOT NULL,
+        profile_id BIGINT NOT NULL, probability DOUBLE NOT NULL, score INTEGER NOT NULL,
+        percentile INTEGER NOT NULL, bucket VARCHAR NOT NULL, factors JSON NOT NULL)""",
 )
 
 #: Columns every event row has besides the schema's own fields.

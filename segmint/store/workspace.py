@@ -14,6 +14,7 @@ from pathlib import Path
 from segmint.config import check_sandbox_name
 from segmint.engines import duckdb as engine
 from segmint.errors import NotFoundError, WorkspaceError
+from segmint.store.tables import SANDBOX_DDL
 
 DATABASE_FILE = "segmint.duckdb"
 _SCHEMA_PREFIX = "sb_"
@@ -39,7 +40,17 @@ class Workspace:
             con = engine.connect(database)
         except engine.DatabaseError as error:
             raise _lock_error(path, error) from None
-        return cls(path, con)
+        workspace = cls(path, con)
+        workspace._add_new_tables()
+        return workspace
+
+    def _add_new_tables(self) -> None:
+        """Tables added to Segmint since a sandbox was created, so older workspaces still open."""
+        for sandbox in self.sandboxes():
+            self.use(sandbox)
+            for ddl in SANDBOX_DDL:
+                self.con.execute(ddl)
+        self.con.execute("SET schema = 'main'")
 
     def close(self) -> None:
         self.con.close()

@@ -1,0 +1,1 @@
+"""Activation: audiences leave Segmint as files (and, later, to destinations)."""

@@ -1,0 +1,66 @@
+"""Previews and estimates run after the request returns, as in the original: create, then
+poll. Results live in memory for the life of the server, keyed by preview id and sandbox."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from segmint import segments
+from segmint.api.service import Service
+from segmint.errors import NotFoundError, SegmintError
+
+
+@dataclass
+class Preview:
+    id: str
+    sandbox: str
+    definition: str
+    as_of: datetime
+    state: str = "NEW"
+    results: list[dict[str, Any]] = field(default_factory=list)
+    estimate: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+class Previews:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, Preview] = {}
+
+    def create(self, sandbox: str, definition: str, as_of: datetime) -> Preview:
+        preview = Preview(str(uuid.uuid4()), sandbox, definition, as_of)
+        with self._lock:
+            self._items[preview.id] = preview
+        return preview
+
+    def get(self, sandbox: str, preview_id: str) -> Preview:
+        with self._lock:
+            found = self._items.get(preview_id)
+        if found is None or found.sandbox != sandbox:
+            raise NotFoundError(f'no preview "{preview_id}" in sandbox {sandbox}')
+        return found
+
+    def run(self, service: Service, preview: Preview) -> None:
+        """Compute the sample's members and size estimate; a bad definition fails the preview."""
+        preview.state = "RUNNING"
+        try:
+            with service.session(preview.sandbox, write=False) as workspace:
+                found = segments.estimate_size(workspace.con, preview.definition, preview.as_of)
+                preview.results = segments.preview(workspace.con, preview.definition, preview.as_of)
+        except SegmintError as problem:
+            preview.error = {"description": problem.message, "hint": problem.hint}
+            preview.state = "FAILED"
+            return
+        preview.estimate = {
+            "estimated_size": found.estimated,
+            "low": found.low,
+            "high": found.high,
+            "profiles_read_so_far": found.sampled,
+            "profiles_matched_so_far": found.matched,
+            "total_rows": found.population,
+        }
+        preview.state = "RESULT_READY"
