@@ -79,19 +79,6 @@ def _none_if_empty(items: sge.Expr) -> sge.Expr:
     return sge.If(this=empty, true=sql.NULL, false=items)
 
 
-def _is_null(many: bool) -> Callable[[sge.Expr], sge.Expr]:
-    def absent(value: sge.Expr) -> sge.Expr:
-        missing = sge.Is(this=value, expression=sql.NULL)
-        if many:
-            return sge.Or(
-                this=missing,
-                expression=sge.EQ(this=sql.fn("len", value), expression=sge.Literal.number(0)),
-            )
-        return missing
-
-    return absent
-
-
 class CallCompiler:
     """Compiles one ``Call`` node; needs the compiler for fresh lambda names and values."""
 
@@ -132,7 +119,7 @@ class CallCompiler:
         if function in _RULES:
             return _RULES[function](args, nodes)
         if function in ("isNull", "isNotNull"):
-            absent = _is_null(pn.type_of(nodes[0]).many)(args[0])
+            absent = self.compiler.absent(args[0], pn.type_of(nodes[0]))
             return absent if function == "isNull" else sge.Not(this=sge.Paren(this=absent))
         if function in ("distinct", "intersection"):
             name = self.compiler.fresh("d")
@@ -170,7 +157,8 @@ _RULES: dict[str, Rule] = {
         sge.Not(this=sge.Is(this=args[1], expression=sql.NULL)),
         sql.fn("list_contains", args[0], args[1]),
     ),
-    "head": lambda args, nodes: sge.Bracket(this=args[0], expressions=[sge.Literal.number(1)]),
+    # list_extract is 1-based; a sqlglot Bracket would be shifted to [2] for DuckDB
+    "head": lambda args, nodes: sql.fn("list_extract", args[0], sge.Literal.number(1)),
     "keys": lambda args, nodes: sql.fn("map_keys", args[0]),
     "values": lambda args, nodes: sql.fn("map_values", args[0]),
     "get": lambda args, nodes: sql.fn("map_extract_value", args[0], args[1]),

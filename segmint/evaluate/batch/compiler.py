@@ -14,6 +14,7 @@ semantics, so every evaluator computes the same instants.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from segmint.evaluate.batch.sequence import compile_sequence
 from segmint.evaluate.batch.windows import WindowCompiler
 from segmint.plan import nodes as pn
 from segmint.plan.scope import lookup_field
+from segmint.plan.types import Kind, Type
+from segmint.schema.fields import Node as SchemaNode
 from segmint.schema.model import Schema
 
 
@@ -50,7 +53,7 @@ class Compiler:
         return (
             sge.select(sql.col("profile_id", PROFILE_ALIAS))
             .from_(sge.to_table(PROFILES).as_(PROFILE_ALIAS))
-            .where(condition)
+            .where(sql.filter_form(condition))
         )
 
     # Scopes -------------------------------------------------------------------------------
@@ -147,10 +150,26 @@ class Compiler:
     def _truthy(self, value: pn.Node) -> sge.Expr:
         if _over_events(value):
             return self._event_exists(value)
-        compiled = self.value(value)
-        if pn.type_of(value).many:
-            return sge.GT(this=sql.fn("len", compiled), expression=sge.Literal.number(0))
-        return sge.Not(this=sge.Is(this=compiled, expression=sql.NULL))
+        return sql.not_(self.absent(self.value(value), pn.type_of(value)))
+
+    def absent(self, value: sge.Expr, kind: Type) -> sge.Expr:
+        """Whether a value is missing: NULL, an empty list or map, or an object none of whose
+        fields is present (the store leaves such an object out; an item of a list stays)."""
+        missing = sge.Is(this=value, expression=sql.NULL)
+        if kind.many or kind.kind is Kind.MAP:
+            size = sql.fn("len" if kind.many else "cardinality", value)
+            return sql.or_(missing, sge.EQ(this=size, expression=sge.Literal.number(0)))
+        schema = self.schemas.get(kind.scope)
+        if kind.kind is not Kind.OBJECT or schema is None or kind.path.endswith("[]"):
+            return missing
+        children = _children(schema, kind.path)
+        if children is None:
+            return missing
+        empty = [
+            self.absent(sql.field(value, child.name), _node_type(child, kind))
+            for child in children.values()
+        ]
+        return sql.or_(missing, sql.and_(*empty))
 
     def any_item(self, items: sge.Expr, item: str, test: sge.Expr) -> sge.Expr:
         """Whether some element of a list satisfies ``test`` (written over ``item``)."""
@@ -169,7 +188,11 @@ class Compiler:
         if isinstance(node, pn.TimeAnchor):
             return sql.literal(self.windows.anchor_value(node))
         if isinstance(node, pn.Var):
-            return self.variable(node.name).expression
+            binding = self.variable(node.name)
+            if binding.row is not None:
+                # An event as a value is its identity (``_id`` is unique): equal iff the same.
+                return sql.col("_id", binding.row)
+            return binding.expression
         if isinstance(node, pn.Get):
             return self._get(node)
         if isinstance(node, pn.Call):
@@ -289,11 +312,26 @@ class Compiler:
         item = self.fresh("x")
         with self.bound(node.var, Binding(sql.ident(item))):
             test = self.predicate(node.condition)
+        if _reads_events(node.condition):
+            return self._unnest_quantify(node.kind, items, item, test)
         if node.kind == "exists":
             return self.any_item(items, item, test)
         failing = sql.fn("list_filter", items, sql.lam(item, sql.not_(test)))
         none_fail = sge.EQ(this=sql.fn("len", failing), expression=sge.Literal.number(0))
         return sge.Coalesce(this=none_fail, expressions=[sql.TRUE])
+
+    def _unnest_quantify(self, kind: str, items: sge.Expr, item: str, test: sge.Expr) -> sge.Expr:
+        """A quantifier over a list whose condition reads the events: DuckDB allows no subquery
+        in a lambda, so the list becomes rows (``unnest``) of a correlated subquery."""
+        rows = sge.Unnest(
+            expressions=[items],
+            alias=sge.TableAlias(
+                this=sge.to_identifier(self.fresh("u")), columns=[sge.to_identifier(item)]
+            ),
+        )
+        condition = test if kind == "exists" else sql.not_(test)
+        found = sql.exists(sge.select(sge.Literal.number(1)).from_(rows).where(condition))
+        return found if kind == "exists" else sge.Not(this=found)
 
     # Collections over xEvent: correlated subqueries on seg_events -------------------------
 
@@ -315,7 +353,7 @@ class Compiler:
             source = source.source
         for name, test in tests:
             with self.bound(name, event_row):
-                query = query.where(self.predicate(test))
+                query = query.where(sql.filter_form(self.predicate(test)))
         return alias, query
 
     def _event_aggregate(self, node: pn.Aggregate) -> sge.Expr:
@@ -386,6 +424,41 @@ def _arith(op: str, left: sge.Expr, right: sge.Expr) -> sge.Expr:
 
 def _present(value: sge.Expr) -> sge.Expr:
     return sge.Not(this=sge.Is(this=value, expression=sql.NULL))
+
+
+def _children(schema: Schema, path: str) -> dict[str, SchemaNode] | None:
+    """The schema nodes directly under an object path (``a.b``), or None if it is unknown."""
+    level = schema.tree()
+    node: SchemaNode | None = None
+    for name in path.split("."):
+        node = level.get(name.removesuffix("[]"))
+        if node is None:
+            return None
+        level = node.children
+    return None if node is None or node.leaf is not None else node.children
+
+
+def _node_type(node: SchemaNode, parent: Type) -> Type:
+    """The static type of a schema node under an object of type ``parent``."""
+    path = f"{parent.path}.{node.name}" + ("[]" if node.is_array else "")
+    if node.leaf is not None:
+        return Type(Kind(node.leaf.value), node.is_array)
+    return Type(Kind.OBJECT, node.is_array, parent.scope, path)
+
+
+def _reads_events(node: pn.Node) -> bool:
+    """Whether a plan subtree reads the profile's events (compiles to a subquery)."""
+    if isinstance(node, pn.Events):
+        return True
+    return any(_reads_events(child) for child in _children_of(node))
+
+
+def _children_of(node: pn.Node) -> Iterator[pn.Node]:
+    for field in dataclasses.fields(node):  # every plan node is a dataclass
+        value = getattr(node, field.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, pn.Node):
+                yield child
 
 
 def _over_events(node: pn.Node) -> bool:

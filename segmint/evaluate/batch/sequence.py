@@ -67,8 +67,8 @@ def _step_rows(
             sge.LTE(this=sql.col(time, alias), expression=sql.col(within[1], within[0]))
         )
     with compiler.bound(step.label, row(alias)):
-        query = query.where(compiler.predicate(step.condition))
+        query = query.where(sql.filter_form(compiler.predicate(step.condition)))
         if step.window is not None:
             instant = sql.col(time, alias)
-            query = query.where(sql.coalesce_false(compiler.windows.inside(instant, step.window)))
+            query = query.where(compiler.windows.inside(instant, step.window))
     return alias, query

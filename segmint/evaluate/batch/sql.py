@@ -72,3 +72,20 @@ def or_(*items: sge.Expr) -> sge.Expr:
 
 def not_(item: sge.Expr) -> sge.Expr:
     return sge.Not(this=sge.Paren(this=item))
+
+
+def filter_form(predicate: sge.Expr) -> sge.Expr:
+    """A predicate for a WHERE clause, which already treats NULL as false: the outer
+    ``COALESCE(x, FALSE)`` of each conjunct is dropped, so the engine can push plain column
+    comparisons down to the scan (zone maps on ``timestamp``)."""
+    if isinstance(predicate, sge.And):
+        return sge.and_(filter_form(predicate.this), filter_form(predicate.expression))
+    if isinstance(predicate, sge.Paren) and isinstance(predicate.this, sge.And | sge.Coalesce):
+        return filter_form(predicate.this)
+    if (
+        isinstance(predicate, sge.Coalesce)
+        and len(predicate.expressions) == 1
+        and predicate.expressions[0] == FALSE
+    ):
+        return filter_form(predicate.this)
+    return predicate

@@ -1,0 +1,394 @@
+"""Batch segmentation: Segmint's compiled queries against hand-written DuckDB SQL.
+
+For each demo-style segment: the median seconds of the query Segmint compiles (run on the job
+relations ``seg_profiles`` / ``seg_events`` / ``seg_members``, as a job runs it), of a
+hand-written idiomatic DuckDB query for the same question on the same relations (the baseline),
+their ratio, and of the reference interpreter over a sample of profiles, extrapolated to all of
+them. Then the whole job (``segments.evaluate``: relations, every segment, the ledger) against the
+sum of the hand-written queries, and the peak RSS. A check column says whether each hand-written
+query selects exactly the profiles Segmint selects (and the reference on its sample).
+
+Demo data is generated once into benchmarks/.data/demo-N/ and ingested once into a workspace in
+benchmarks/.data/batch-ws-N/; both are reused by later runs.
+
+    python benchmarks/batch.py --profiles 20000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from segmint import segments
+from segmint.cli.workspace import create_sandbox
+from segmint.demo import DEFAULT_END, generate
+from segmint.engines.duckdb import Connection
+from segmint.evaluate.batch import sources
+from segmint.evaluate.batch.compiler import Compiler
+from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.reference import evaluate as reference_evaluate
+from segmint.ingest.pipeline import ingest_file
+from segmint.plan.dependencies import evaluation_order
+from segmint.plan.nodes import Plan
+from segmint.schema.model import SchemaClass
+from segmint.store import catalog
+from segmint.store.definitions import SegmentSpec
+from segmint.store.workspace import Workspace
+
+DATA = Path(__file__).parent / ".data"
+DEMO_DATASETS = (
+    ("crm.csv", "crm", SchemaClass.PROFILE),
+    ("web.jsonl", "web", SchemaClass.EVENT),
+    ("app.parquet", "app", SchemaClass.EVENT),
+    ("email.jsonl", "email", SchemaClass.EVENT),
+)
+AS_OF = DEFAULT_END.replace(tzinfo=None)
+
+
+def _ts(delta: timedelta) -> str:
+    return f"TIMESTAMP '{(AS_OF - delta).isoformat(sep=' ')}'"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    construct: str
+    pql: str
+    #: The hand-written query: one ``profile_id`` column, over the job relations.
+    baseline: str
+
+
+D30, D90, D14 = _ts(timedelta(days=30)), _ts(timedelta(days=90)), _ts(timedelta(days=14))
+CASES = (
+    Case(
+        "US customers",
+        "attribute",
+        'homeAddress.countryCode = "US"',
+        "SELECT profile_id FROM seg_profiles WHERE homeAddress.countryCode = 'US'",
+    ),
+    Case(
+        "Gold or platinum, born before 1980",
+        "in list, number",
+        'loyalty.tier in ["gold", "platinum"] and person.birthYear < 1980',
+        "SELECT profile_id FROM seg_profiles "
+        "WHERE loyalty.tier IN ('gold', 'platinum') AND person.birthYear < 1980",
+    ),
+    Case(
+        "Sneaker searchers, no purchase (30 d)",
+        "windowed counts, not",
+        'xEvent[eventType = "search" and search.keywords.contains("sneakers", false)'
+        " and timestamp occurs <= 30 days before now].count() > 0"
+        ' and not (xEvent[eventType = "commerce.purchases"'
+        " and timestamp occurs <= 30 days before now].count() > 0)",
+        f"""SELECT profile_id FROM seg_events
+        WHERE timestamp >= {D30} AND eventType IN ('search', 'commerce.purchases')
+        GROUP BY profile_id
+        HAVING count(*) FILTER (eventType = 'search'
+                                AND contains(lower(search.keywords), 'sneakers')) > 0
+           AND count(*) FILTER (eventType = 'commerce.purchases') = 0""",
+    ),
+    Case(
+        "3+ purchases (90 d)",
+        "windowed count",
+        'xEvent[eventType = "commerce.purchases" and timestamp occurs <= 90 days before now]'
+        ".count() >= 3",
+        f"""SELECT profile_id FROM seg_events
+        WHERE eventType = 'commerce.purchases' AND timestamp >= {D90}
+        GROUP BY profile_id HAVING count(*) >= 3""",
+    ),
+    Case(
+        "Spent over 200 (90 d)",
+        "windowed sum",
+        "sum X.commerce.order.priceTotal over X from xEvent"
+        ' where X.eventType = "commerce.purchases" and X.timestamp occurs <= 90 days before now'
+        " > 200",
+        f"""SELECT profile_id FROM seg_events
+        WHERE eventType = 'commerce.purchases' AND timestamp >= {D90}
+        GROUP BY profile_id HAVING sum(commerce.order.priceTotal) > 200""",
+    ),
+    Case(
+        "View then add to cart (1 h)",
+        "chain",
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productViews"),'
+        ' B: WHAT(eventType = "commerce.productListAdds") WHEN(<= 1 hour after A)])',
+        """WITH v AS (SELECT profile_id, timestamp FROM seg_events
+                     WHERE eventType = 'commerce.productViews'),
+             a AS (SELECT profile_id, timestamp FROM seg_events
+                   WHERE eventType = 'commerce.productListAdds')
+        SELECT DISTINCT a.profile_id FROM a ASOF JOIN v
+          ON a.profile_id = v.profile_id AND a.timestamp > v.timestamp
+        WHERE a.timestamp <= v.timestamp + INTERVAL 1 HOUR""",
+    ),
+    Case(
+        "US sneaker prospects",
+        "segment of segments",
+        'inSegment("Sneaker searchers, no purchase (30 d)") and inSegment("US customers")',
+        """SELECT profile_id FROM seg_members
+        WHERE segment = 'Sneaker searchers, no purchase (30 d)'
+        INTERSECT SELECT profile_id FROM seg_members WHERE segment = 'US customers'""",
+    ),
+    Case(
+        "Tech or gaming fans",
+        "list intersects",
+        'preferences.interests.intersects(["tech", "gaming"])',
+        "SELECT profile_id FROM seg_profiles "
+        "WHERE list_has_any(preferences.interests, ['tech', 'gaming'])",
+    ),
+    Case(
+        "Email clickers (14 d)",
+        "windowed existence",
+        'xEvent[eventType = "directMarketing.emailClicked"'
+        " and timestamp occurs <= 14 days before now].count() > 0",
+        f"""SELECT DISTINCT profile_id FROM seg_events
+        WHERE eventType = 'directMarketing.emailClicked' AND timestamp >= {D14}""",
+    ),
+)
+
+
+# Data -------------------------------------------------------------------------------------
+
+
+def prepare_workspace(profiles: int, console: Console) -> Path:
+    """Demo files and an ingested workspace for ``profiles`` people, made once and reused."""
+    files = DATA / f"demo-{profiles}"
+    if not all((files / name).exists() for name, _, _ in DEMO_DATASETS):
+        console.print(f"generating demo data for {profiles:,} profiles into {files}")
+        started = time.perf_counter()
+        generate(files, profiles=profiles)
+        console.print(f"  generated in {time.perf_counter() - started:.1f} s")
+    folder = DATA / f"batch-ws-{profiles}"
+    if (folder / "ready").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    console.print(f"ingesting into {folder}")
+    with Workspace.open(folder, create=True) as workspace:
+        create_sandbox(workspace, "prod")
+        workspace.use("prod")
+        for _, name, schema_class in DEMO_DATASETS:
+            catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class))
+        for file, name, _ in DEMO_DATASETS:
+            started = time.perf_counter()
+            report = ingest_file(workspace, files / file, name)
+            seconds = time.perf_counter() - started
+            console.print(f"  {file}: {report.added:,} records in {seconds:.1f} s")
+        workspace.con.execute("CHECKPOINT")
+    (folder / "ready").write_text("ingested\n")
+    return folder
+
+
+def define_segments(con: Connection) -> None:
+    segments.apply(con, [SegmentSpec(case.name, case.pql, case.construct) for case in CASES])
+
+
+# Timing -----------------------------------------------------------------------------------
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    action()  # warm-up, not timed
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def materialise(con: Connection, table: str, query: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
+
+
+def same_profiles(con: Connection, left: str, right: str) -> bool:
+    row = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT profile_id FROM {left} EXCEPT "
+        f"SELECT profile_id FROM {right})) + (SELECT count(*) FROM (SELECT profile_id FROM "
+        f"{right} EXCEPT SELECT profile_id FROM {left}))"
+    ).fetchone()
+    return row is not None and row[0] == 0
+
+
+def count(con: Connection, table: str) -> int:
+    row = con.execute(f"SELECT count(DISTINCT profile_id) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+# Reference interpreter on a sample --------------------------------------------------------
+
+
+def _prune(value: Any) -> Any:
+    """Missing values left out, as the store's merged profiles and events are."""
+    if isinstance(value, dict):
+        kept = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_prune(item) for item in value]
+    return value
+
+
+def load_sample(con: Connection, ids: list[int]) -> dict[int, tuple[dict[str, Any], list[Any]]]:
+    """Merged attributes and events of the sampled profiles, from the job relations."""
+    con.execute("CREATE OR REPLACE TEMP TABLE bench_sample (profile_id BIGINT)")
+    con.executemany("INSERT INTO bench_sample VALUES (?)", [[i] for i in ids])
+    loaded: dict[int, tuple[dict[str, Any], list[Any]]] = {i: ({}, []) for i in ids}
+    attributes = con.sql(
+        "SELECT * FROM seg_profiles WHERE profile_id IN (SELECT profile_id FROM bench_sample)"
+    ).to_arrow_table()
+    for record in attributes.to_pylist():
+        loaded[record.pop("profile_id")][0].update(_prune(record))
+    events = con.sql(
+        "SELECT * FROM seg_events WHERE profile_id IN (SELECT profile_id FROM bench_sample) "
+        "ORDER BY timestamp, _id"
+    ).to_arrow_table()
+    for record in events.to_pylist():
+        loaded[record.pop("profile_id")][1].append(_prune(record))
+    return loaded
+
+
+@dataclass
+class ReferenceRun:
+    seconds: dict[str, float]
+    members: dict[str, set[int]]
+
+
+def run_reference(
+    plans: dict[str, Plan], sample: dict[int, tuple[dict[str, Any], list[Any]]]
+) -> ReferenceRun:
+    """Every segment over the sample, in dependency order (inSegment sees earlier results)."""
+    order = evaluation_order(plans, {name: name for name in plans})
+    realized: dict[int, set[str]] = {pid: set() for pid in sample}
+    run = ReferenceRun({}, {})
+    for name in order:
+        profiles = [
+            (pid, ProfileData(attrs, events, frozenset(realized[pid])))
+            for pid, (attrs, events) in sample.items()
+        ]
+        started = time.perf_counter()
+        chosen = {pid for pid, data in profiles if reference_evaluate(plans[name], data, AS_OF)}
+        run.seconds[name] = time.perf_counter() - started
+        run.members[name] = chosen
+        for pid in chosen:
+            realized[pid].add(name)
+    return run
+
+
+# Report -----------------------------------------------------------------------------------
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profiles", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--sample", type=int, default=2_000, help="profiles the reference interpreter evaluates"
+    )
+    args = parser.parse_args()
+    console = Console(width=200)
+    folder = prepare_workspace(args.profiles, console)
+    with Workspace.open(folder) as workspace:
+        workspace.use("prod")
+        con = workspace.con
+        con.execute("SET enable_progress_bar = false")
+        define_segments(con)
+        names = [case.name for case in CASES]
+        with workspace.transaction():
+            segments.evaluate(con, names, AS_OF)  # ledger as of AS_OF, for inSegment
+
+        def job() -> None:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                segments.evaluate(con, names, AS_OF)
+            finally:
+                con.execute("ROLLBACK")
+
+        job_seconds = median_seconds(job, args.runs)
+        profile_schema = catalog.schema(con, SchemaClass.PROFILE)
+        policy = catalog.merge_policy(con)
+        prepare_seconds = median_seconds(
+            lambda: sources.prepare(con, profile_schema, policy, AS_OF), args.runs
+        )
+        compiler = Compiler(AS_OF, profile_schema, catalog.schema(con, SchemaClass.EVENT))
+        plans = {case.name: segments.compile_pql(con, case.pql) for case in CASES}
+        totals = con.execute("SELECT count(*) FROM seg_profiles").fetchone()
+        events = con.execute("SELECT count(*) FROM seg_events").fetchone()
+        profiles = int(totals[0]) if totals else 0
+        ids = [int(r[0]) for r in con.execute("SELECT profile_id FROM seg_profiles").fetchall()]
+        sample_ids = random.Random(7).sample(ids, min(args.sample, len(ids)))
+        sample = load_sample(con, sample_ids)
+        reference = run_reference(plans, sample)
+        scale = profiles / max(1, len(sample_ids))
+
+        view = Table(
+            title=(
+                f"batch segments, {args.profiles:,} demo people = {profiles:,} profiles, "
+                f"{int(events[0]) if events else 0:,} events, as_of {AS_OF:%Y-%m-%d}; "
+                f"median of {args.runs} (after 1 warm-up)"
+            )
+        )
+        for column in (
+            "segment", "construct", "members", "segmint s", "hand SQL s", "ratio",
+            f"reference s (x{scale:.0f} of {len(sample_ids):,})", "same set", "ref = segmint",
+        ):  # fmt: skip
+            view.add_column(
+                column, justify="left" if column in ("segment", "construct") else "right"
+            )
+        hand_total = 0.0
+        for case in CASES:
+            query = compiler.segment_query(plans[case.name]).sql("duckdb")
+            ours = median_seconds(partial(materialise, con, "bench_ours", query), args.runs)
+            hand = median_seconds(partial(materialise, con, "bench_hand", case.baseline), args.runs)
+            hand_total += hand
+            agrees = same_profiles(con, "bench_ours", "bench_hand")
+            ours_sample = {
+                int(r[0])
+                for r in con.execute(
+                    "SELECT profile_id FROM bench_ours WHERE profile_id IN "
+                    "(SELECT profile_id FROM bench_sample)"
+                ).fetchall()
+            }
+            view.add_row(
+                case.name,
+                case.construct,
+                f"{count(con, 'bench_ours'):,}",
+                f"{ours:.4f}",
+                f"{hand:.4f}",
+                f"{ours / hand:.2f}",
+                f"{reference.seconds[case.name] * scale:.2f}",
+                "yes" if agrees else "NO",
+                "yes" if ours_sample == reference.members[case.name] else "NO",
+            )
+        console.print(view)
+        summary = Table(title="whole job")
+        summary.add_column("")
+        summary.add_column("seconds", justify="right")
+        summary.add_row(
+            "segments.evaluate (relations + all segments + ledger)", f"{job_seconds:.3f}"
+        )
+        summary.add_row("  of which job relations (sources.prepare)", f"{prepare_seconds:.3f}")
+        summary.add_row("sum of hand-written queries", f"{hand_total:.3f}")
+        summary.add_row("ratio job / hand-written", f"{job_seconds / hand_total:.2f}")
+        summary.add_row(
+            "ratio (job - relations) / hand-written",
+            f"{(job_seconds - prepare_seconds) / hand_total:.2f}",
+        )
+        summary.add_row("peak RSS (MiB)", f"{peak_rss_mib():,.0f}")
+        console.print(summary)
+
+
+if __name__ == "__main__":
+    main()
