@@ -17,6 +17,10 @@ from segmint.store import catalog, identities
 from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
 from segmint.store.tables import EVENTS, FRAGMENTS, quote
 
+#: Datasets Segmint writes itself (Customer AI scores): merged under every policy, after the
+#: listed datasets under dataset precedence, since no user dataset holds their attributes.
+RESERVED_DATASET_PREFIX = "customerAI."
+
 
 def profile_key_sql(policy: MergePolicy, alias: str) -> str:
     """SQL for the profile id of a row that has an ``identity_key`` (event or fragment)."""
@@ -39,9 +43,10 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
         cases = " ".join(
             f"WHEN '{_escape(name)}' THEN {i}" for i, name in enumerate(policy.datasets)
         )
-        precedence = f"CASE f.dataset {cases} END"
+        precedence = f"CASE f.dataset {cases} ELSE {len(policy.datasets)} END"
         names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
-        where.append(f"f.dataset IN ({names})")
+        reserved = f"starts_with(f.dataset, '{RESERVED_DATASET_PREFIX}')"
+        where.append(f"(f.dataset IN ({names}) OR {reserved})")
     if one_profile:
         where.append("profile_id = ?")
     columns = ", ".join(
@@ -91,7 +96,7 @@ def merged_profile(
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         kept = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+        return {k: v for k, v in kept.items() if v is not None and v != {}}
     if isinstance(value, list):
         return [_prune(item) for item in value]
     return value

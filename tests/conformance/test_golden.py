@@ -80,12 +80,6 @@ def test_batch_equals_reference_on_demo_data(demo: Workspace, as_of: datetime) -
     assert not mismatches, _report(mismatches)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: profiles.merged_profile / profile_events give an empty array out as "
-    "missing (_prune drops []), while the job relations keep []; the reference then sees a "
-    "missing list where batch sees [], and `x = []` / `x != [...]` differ",
-)
 def test_an_empty_array_reads_the_same_from_the_store_and_the_job(tmp_path: Path) -> None:
     crm = [{"identityMap": identity("crmId", "c1"), "preferences": {"interests": []}}]
     with make_workspace(tmp_path / "ws") as workspace:
