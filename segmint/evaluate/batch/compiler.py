@@ -29,6 +29,7 @@ from segmint.evaluate.batch.context import EVENTS, MEMBERS, PROFILE_ALIAS, PROFI
 from segmint.evaluate.batch.sequence import compile_sequence
 from segmint.evaluate.batch.windows import WindowCompiler
 from segmint.plan import nodes as pn
+from segmint.plan import semantics
 from segmint.plan.scope import lookup_field
 from segmint.plan.types import Kind, Type
 from segmint.schema.fields import Node as SchemaNode
@@ -89,7 +90,7 @@ class Compiler:
         if isinstance(node, pn.Literal) and isinstance(node.value, bool):
             return sql.TRUE if node.value else sql.FALSE
         if isinstance(node, pn.Quantify):
-            return self._quantify(node)
+            return sql.coalesce_false(self._quantify(node))
         if isinstance(node, pn.Sequence):
             return compile_sequence(self, node)
         if isinstance(node, pn.InSegment):
@@ -120,6 +121,9 @@ class Compiler:
         return self.predicate(node)
 
     def _compare(self, node: pn.Compare) -> sge.Expr:
+        grouped = self._grouped_compare(node)
+        if grouped is not None:
+            return grouped
         left_many = pn.type_of(node.left).many
         right_many = pn.type_of(node.right).many
         left, right = self.value(node.left), self.value(node.right)
@@ -148,6 +152,10 @@ class Compiler:
         return sge.and_(present, sql.not_(found) if node.negated else found)
 
     def _truthy(self, value: pn.Node) -> sge.Expr:
+        if _over_events(value) and self._profile_free(value):
+            var = self.fresh("_v")
+            alias, query = self._event_query(value, var, None, correlated=False)
+            return self._members_of(query.select(sql.col("profile_id", alias)))
         if _over_events(value):
             return self._event_exists(value)
         return sql.not_(self.absent(self.value(value), pn.type_of(value)))
@@ -335,18 +343,73 @@ class Compiler:
 
     # Collections over xEvent: correlated subqueries on seg_events -------------------------
 
+    def _profile_free(self, node: pn.Node) -> bool:
+        """Whether a collection over events can be computed for every profile at once: it is
+        not inside another variable's scope and reads nothing of the profile row."""
+        return not self._scope and not _reads_profile_row(node)
+
+    def _members_of(self, query: sge.Select, negated: bool = False) -> sge.Expr:
+        """``p.profile_id [NOT] IN (query)``: a semi-join on one grouped pass over the events."""
+        found = sge.In(this=sql.col("profile_id", PROFILE_ALIAS), query=sge.Subquery(this=query))
+        return sge.Not(this=found) if negated else found
+
+    def _grouped_compare(self, node: pn.Compare) -> sge.Expr | None:
+        """``xEvent[...].count() >= 3``, ``sum ... > 200`` and the like as a GROUP BY ... HAVING
+        over the matching events, instead of a subquery per profile. Profiles with no matching
+        event get the aggregate of nothing (0 for count and sum, missing otherwise): they
+        qualify exactly when that value satisfies the comparison."""
+        for aggregate, other, op in ((node.left, node.right, node.op),
+                                     (node.right, node.left, _MIRROR[node.op])):  # fmt: skip
+            if not (
+                isinstance(aggregate, pn.Aggregate)
+                and _over_events(aggregate.source)
+                and isinstance(other, pn.Literal)
+                and isinstance(other.value, int | float)
+                and not isinstance(other.value, bool)
+                and self._profile_free(aggregate)
+            ):
+                continue
+            alias, query = self._event_query(
+                aggregate.source, aggregate.var, aggregate.condition, correlated=False
+            )
+            reduced = self._reduce(aggregate, alias)
+            test = _comparison(op, reduced, sql.literal(other.value))
+            empty = 0 if aggregate.function in ("count", "sum") else None
+            grouped = query.select(sql.col("profile_id", alias)).group_by(
+                sql.col("profile_id", alias)
+            )
+            if semantics.compare(op, empty, other.value):
+                return self._members_of(grouped.having(sql.not_(sql.coalesce_false(test))), True)
+            return self._members_of(grouped.having(test))
+        return None
+
+    def _reduce(self, node: pn.Aggregate, alias: str) -> sge.Expr:
+        """The SQL aggregate of ``node`` over rows of ``alias`` (sum of nothing is 0)."""
+        if node.function == "count":
+            return sge.Count(this=sge.Star())
+        assert node.value is not None, "only count has no value"
+        with self.bound(node.var, row(alias)):
+            value = self.value(node.value)
+        function = {"sum": sge.Sum, "average": sge.Avg, "min": sge.Min, "max": sge.Max}[
+            node.function
+        ]
+        reduced: sge.Expr = function(this=value)
+        if node.function == "sum":
+            reduced = sge.Coalesce(this=reduced, expressions=[sge.Literal.number(0)])
+        return reduced
+
     def _event_query(
-        self, source: pn.Node, var: str, condition: pn.Node | None
+        self, source: pn.Node, var: str, condition: pn.Node | None, *, correlated: bool = True
     ) -> tuple[str, sge.Select]:
-        """``FROM seg_events <alias>`` joined to the profile, with every filter of ``source`` and
-        ``condition`` applied; all their variables name the same row."""
+        """``FROM seg_events <alias>`` (joined to the profile row when ``correlated``), with every
+        filter of ``source`` and ``condition`` applied; all their variables name the same row."""
         alias = self.fresh("e")
         event_row = row(alias)
-        query = (
-            sge.select()
-            .from_(sge.to_table(EVENTS).as_(alias))
-            .where(sql.col("profile_id", alias).eq(sql.col("profile_id", PROFILE_ALIAS)))
-        )
+        query = sge.select().from_(sge.to_table(EVENTS).as_(alias))
+        if correlated:
+            query = query.where(
+                sql.col("profile_id", alias).eq(sql.col("profile_id", PROFILE_ALIAS))
+            )
         tests = [(var, condition)] if condition is not None else []
         while isinstance(source, pn.Filter):
             tests.append((source.var, source.condition))
@@ -358,18 +421,7 @@ class Compiler:
 
     def _event_aggregate(self, node: pn.Aggregate) -> sge.Expr:
         alias, query = self._event_query(node.source, node.var, node.condition)
-        if node.function == "count":
-            return sql.subquery(query.select(sge.Count(this=sge.Star())))
-        assert node.value is not None, "only count has no value"
-        with self.bound(node.var, row(alias)):
-            value = self.value(node.value)
-        function = {"sum": sge.Sum, "average": sge.Avg, "min": sge.Min, "max": sge.Max}[
-            node.function
-        ]
-        reduced: sge.Expr = function(this=value)
-        if node.function == "sum":
-            reduced = sge.Coalesce(this=reduced, expressions=[sge.Literal.number(0)])
-        return sql.subquery(query.select(reduced))
+        return sql.subquery(query.select(self._reduce(node, alias)))
 
     def _event_quantify(self, node: pn.Quantify) -> sge.Expr:
         if node.kind == "exists":
@@ -459,6 +511,32 @@ def _children_of(node: pn.Node) -> Iterator[pn.Node]:
         for child in value if isinstance(value, tuple) else (value,):
             if isinstance(child, pn.Node):
                 yield child
+
+
+def _reads_profile_row(collection: pn.Node) -> bool:
+    """Whether a collection over xEvent refers to the profile row beyond its own events: the
+    profile's attributes, its memberships, or its events again (a nested collection)."""
+    parts: list[pn.Node] = list(_filter_conditions(collection))
+    if isinstance(collection, pn.Aggregate | pn.Quantify):
+        parts += _filter_conditions(collection.source)
+        parts += [
+            part for part in (collection.condition, getattr(collection, "value", None)) if part
+        ]
+    return any(_mentions_profile(part) for part in parts)
+
+
+def _mentions_profile(node: pn.Node) -> bool:
+    if isinstance(node, pn.Profile | pn.InSegment | pn.Events):
+        return True
+    return any(_mentions_profile(child) for child in _children_of(node))
+
+
+def _filter_conditions(source: pn.Node) -> list[pn.Node]:
+    found = []
+    while isinstance(source, pn.Filter):
+        found.append(source.condition)
+        source = source.source
+    return found
 
 
 def _over_events(node: pn.Node) -> bool:
