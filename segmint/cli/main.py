@@ -7,7 +7,19 @@ from pathlib import Path
 
 import typer
 
-from segmint.cli import apikey, data, demo, identity, pql, segments, serve, workspace
+from segmint.cli import (
+    ai,
+    apikey,
+    data,
+    demo,
+    edge,
+    identity,
+    pql,
+    segments,
+    serve,
+    stream,
+    workspace,
+)
 from segmint.cli.output import error
 from segmint.config import WORKSPACE_ENV, Settings
 from segmint.errors import SegmintError
@@ -36,7 +48,7 @@ def main(
     ctx.obj = Settings.resolve(workspace_dir, sandbox)
 
 
-for module in (workspace, data, identity, pql, segments, demo, apikey, serve):
+for module in (workspace, data, identity, pql, segments, demo, apikey, serve, edge, stream, ai):
     module.register(app)
 
 

@@ -1,0 +1,198 @@
+"""``segmint ai ...``: Customer AI instances, training, scoring and insights."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, TimeElapsedColumn
+
+from segmint.ai import insights as ai_insights
+from segmint.ai import instances, models, report, train, writeback
+from segmint.ai import score as scoring
+from segmint.ai.instances import Instance, PropensityType
+from segmint.cli.context import open_sandbox
+from segmint.cli.output import OutputFormat, console, print_json, progress, table
+
+ai_app = typer.Typer(help="Customer AI: churn and conversion propensity.", no_args_is_help=True)
+AS_OF_HELP = "Instant (UTC) to train or score at [default: the last event's time]."
+
+
+@contextmanager
+def _bar(what: str) -> Iterator[Callable[[str, int, int], None]]:
+    columns = ("{task.description}", BarColumn(), TimeElapsedColumn())
+    with progress(*columns) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{what}: {stage}", completed=done, total=total)
+
+        yield update
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=None) if moment else None
+
+
+@ai_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: str,
+    kind: PropensityType = typer.Option(..., "--type", help="churn or conversion."),
+    goal: str = typer.Option(
+        ..., "--goal", help='Event condition, e.g. eventType = "commerce.purchases".'
+    ),
+    window: str = typer.Option("30d", "--window", help="Prediction window: 30d, 4w."),
+    eligibility: str | None = typer.Option(
+        None, "--eligibility", help="Segment PQL of who is scored."
+    ),
+    features: list[str] = typer.Option(
+        [], "--features", help="Extra profile field; repeat for more."
+    ),
+) -> None:
+    """Define a propensity model instance (checked against the schemas)."""
+    instance = Instance(
+        name, kind, goal, instances.parse_window(window), eligibility, tuple(features)
+    )
+    with open_sandbox(ctx) as workspace:
+        instances.create(workspace.con, instance)
+    console.print(
+        f"Customer AI instance [bold]{name}[/] created; train it with `segmint ai train {name}`"
+    )
+
+
+@ai_app.command("list")
+def list_instances(
+    ctx: typer.Context, output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")
+) -> None:
+    """List instances with their latest model version."""
+    with open_sandbox(ctx) as workspace:
+        found = [
+            (i, max((v[0] for v in models.versions(workspace.con, i.name)), default=None))
+            for i in instances.all_instances(workspace.con)
+        ]
+    rows = [
+        {"name": i.name, "type": i.type.value, "goal": i.goal, "windowDays": i.window_days,
+         "eligibility": i.eligibility, "modelVersion": version}
+        for i, version in found
+    ]  # fmt: skip
+    if output is OutputFormat.JSON:
+        print_json(rows)
+        return
+    table(None, ["name", "type", "goal", "window (days)", "eligibility", "model"],
+          [tuple(row.values()) for row in rows])  # fmt: skip
+
+
+@ai_app.command("show")
+def show(ctx: typer.Context, name: str) -> None:
+    """An instance with its model versions and their metrics (as JSON)."""
+    with open_sandbox(ctx) as workspace:
+        instance = instances.find(workspace.con, name)
+        history = models.versions(workspace.con, name)
+    print_json({
+        "name": instance.name, "type": instance.type.value, "goal": instance.goal,
+        "windowDays": instance.window_days, "eligibility": instance.eligibility,
+        "features": list(instance.features),
+        "models": [{"version": v, "asOf": a, "trainedAt": t, "metrics": json.loads(m)}
+                   for v, a, t, m in history],
+    })  # fmt: skip
+
+
+@ai_app.command("delete")
+def delete(ctx: typer.Context, name: str) -> None:
+    """Delete an instance, its models, score history and the scores on profiles."""
+    with open_sandbox(ctx) as workspace:
+        with workspace.transaction():
+            instances.delete(workspace.con, name)
+        models.remove_files(workspace.con, workspace.path, name)
+    console.print(f"Customer AI instance [bold]{name}[/] deleted")
+
+
+@ai_app.command("train")
+def train_command(
+    ctx: typer.Context,
+    name: str,
+    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+) -> None:
+    """Train a new model version on point-in-time data from several cutoffs."""
+    with open_sandbox(ctx) as workspace, _bar(f"training {name}") as update:
+        instance = instances.find(workspace.con, name)
+        with workspace.transaction():
+            trained = train.train(
+                workspace.con, workspace.path, instance, _naive(as_of), progress=update
+            )
+    metrics = trained.meta["metrics"]
+    table(
+        f"{name}: model version {trained.version}",
+        ["metric", "value"],
+        [("AUC", round(metrics["auc"], 4)), ("log loss", round(metrics["logLoss"], 4)),
+         ("expected calibration error", round(metrics["ece"], 4)),
+         ("top-decile lift", round(metrics["topDecileLift"], 3)),
+         ("evaluation rows", metrics["rows"]), ("cutoffs", len(trained.meta["cutoffs"]))],
+    )  # fmt: skip
+
+
+@ai_app.command("score")
+def score_command(
+    ctx: typer.Context,
+    name: str,
+    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+) -> None:
+    """Score eligible profiles and write the scores onto them (customerAI.<name>.*)."""
+    with open_sandbox(ctx) as workspace, _bar(f"scoring {name}") as update:
+        instance = instances.find(workspace.con, name)
+        with workspace.transaction():
+            scores = scoring.score(workspace.con, instance, _naive(as_of), update)
+            writeback.write(workspace.con, scores)
+    sizes = {bucket: int((scores.bucket == bucket).sum()) for bucket in ("low", "medium", "high")}
+    table(
+        f"{name}: {scores.rows:,} profiles scored with model version {scores.model_version}",
+        ["bucket", "profiles"],
+        list(sizes.items()),
+    )
+    console.print(f"segment on it, e.g. --pql 'customerAI.{name}.score >= 75'")
+
+
+@ai_app.command("insights")
+def insights_command(
+    ctx: typer.Context,
+    name: str,
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report."
+    ),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
+) -> None:
+    """Model evaluation, lift, calibration, importance and score distribution."""
+    with open_sandbox(ctx) as workspace:
+        data = ai_insights.insights(workspace.con, instances.find(workspace.con, name))
+    if html is not None:
+        html.write_text(report.html(data), encoding="utf-8")
+    if output is OutputFormat.JSON:
+        print_json(data)
+        return
+    metrics = data["metrics"]
+    table(f"{name}: model version {data['modelVersion']}", ["metric", "value"],
+          [("AUC", round(metrics["auc"], 4)), ("log loss", round(metrics["logLoss"], 4)),
+           ("expected calibration error", round(metrics["ece"], 4)),
+           ("base rate", round(metrics["baseRate"], 4))])  # fmt: skip
+    table("by decile", ["decile", "rate", "lift", "cumulative gain"],
+          [(d["decile"], round(d["rate"], 4), round(d["lift"], 3), round(d["gain"], 3))
+           for d in data["deciles"]])  # fmt: skip
+    table("calibration", ["predicted", "observed", "profiles"],
+          [(round(p["predicted"], 4), round(p["observed"], 4), p["rows"])
+           for p in data["calibration"]])  # fmt: skip
+    table("feature importance", ["feature", "share of gain"],
+          [(i["feature"], round(i["share"], 4)) for i in data["importance"][:10]])  # fmt: skip
+    if data["scoring"] is not None:
+        table("buckets of the latest scoring", ["bucket", "profiles"],
+              list(data["scoring"]["buckets"].items()))  # fmt: skip
+    if html is not None:
+        console.print(f"report written to {html}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ai_app, name="ai")

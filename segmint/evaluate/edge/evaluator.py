@@ -1,0 +1,96 @@
+"""Edge evaluation of a set of segments for one profile: every plan compiled once, evaluated in
+``inSegment`` dependency order, with the next instant at which the memberships change."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from segmint.evaluate.edge.compiler import compile_plan
+from segmint.evaluate.edge.context import Context
+from segmint.evaluate.reference import ProfileData
+from segmint.plan.dependencies import dependencies, evaluation_order
+from segmint.plan.nodes import Plan
+
+#: Candidate instants the exact search for the next change examines before settling for the
+#: last one (safe: nothing changes before it).
+SEARCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeResult:
+    """The segments (ids) the profile is in, and when that set next changes with no new event
+    (None: never)."""
+
+    members: frozenset[str]
+    next_change: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One segment's truth at as_of and when it could next change (its evaluation's hint)."""
+
+    member: bool
+    hint: datetime | None
+
+
+class EdgeSegments:
+    """Segments keyed by id; ``names`` gives the names ``inSegment`` may use for them."""
+
+    def __init__(self, plans: Mapping[str, Plan], names: Mapping[str, str] | None = None) -> None:
+        names = dict(names or {})
+        aliases = {name: segment for segment, name in names.items()}
+        self.plans = dict(plans)
+        self.order = evaluation_order(plans, aliases)
+        self.labels = {s: frozenset({s, names.get(s, s)}) for s in self.order}
+        self._own = frozenset().union(*self.labels.values())
+        self._tests = [(s, self.labels[s], compile_plan(plans[s].root)) for s in self.order]
+        #: For each segment, the segments that use it (directly), for re-evaluation.
+        self.users: dict[str, set[str]] = {s: set() for s in self.order}
+        for user, used in dependencies(plans, aliases).items():
+            for segment in used:
+                self.users[segment].add(user)
+
+    def outcomes(
+        self, profile: ProfileData, as_of: datetime, targets: Collection[str] | None = None
+    ) -> dict[str, Outcome]:
+        """Evaluate ``targets`` (all when None); other segments keep the status given in
+        ``profile.segments``, those of this set that are evaluated take the new one."""
+        kept = profile.segments if targets is not None else profile.segments - self._own
+        context = Context(profile.attributes, profile.events, set(kept), as_of)
+        found: dict[str, Outcome] = {}
+        for segment, labels, test in self._tests:
+            if targets is not None and segment not in targets:
+                continue
+            context.hint = None
+            member = test(context)
+            if member:
+                context.segments |= labels
+            else:
+                context.segments -= labels
+            found[segment] = Outcome(member, context.hint)
+        return found
+
+    def evaluate(
+        self, profile: ProfileData, as_of: datetime, *, search: int = SEARCH
+    ) -> EdgeResult:
+        """The profile's segments at as_of and their next change, found by examining up to
+        ``search`` candidate instants (each a reading's own next change)."""
+        members, candidate = self._members(profile, as_of)
+        for _ in range(search - 1):
+            if candidate is None:
+                break
+            later, after = self._members(profile, candidate)
+            if later != members:
+                break
+            candidate = after
+        return EdgeResult(members, candidate)
+
+    def _members(
+        self, profile: ProfileData, as_of: datetime
+    ) -> tuple[frozenset[str], datetime | None]:
+        outcomes = self.outcomes(profile, as_of)
+        hints = [o.hint for o in outcomes.values() if o.hint is not None]
+        members = frozenset(s for s, o in outcomes.items() if o.member)
+        return members, min(hints, default=None)

@@ -1,0 +1,74 @@
+"""``chain`` compiled: the reference interpreter's backtracking search over the time-ordered
+events, with step conditions and windows compiled once."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.windows import CompiledWindow, Fn
+from segmint.plan.nodes import Node, Sequence
+
+Test = Callable[[Context, Env], bool]
+
+
+def compile_sequence(
+    node: Sequence,
+    items: Callable[[Node], Fn],
+    truth: Callable[[Node], Test],
+    value: Callable[[Node], Fn],
+) -> Test:
+    source, time = items(node.source), node.time_field
+    steps = [
+        (
+            step.label,
+            truth(step.condition),
+            CompiledWindow(step.window, value) if step.window is not None else None,
+            step.count,
+        )
+        for step in node.steps
+    ]
+
+    def holds(c: Context, e: Env, index: int, event: dict[str, Any]) -> bool:
+        """A step's condition with its label bound; its window in the chain's scope."""
+        label, condition, window, _ = steps[index]
+        old = e.get(label, UNSET)
+        e[label] = event
+        matched = condition(c, e)
+        restore(e, label, old)
+        return matched and (window is None or window.holds(c, e, event[time]))
+
+    def match(c: Context, e: Env, index: int, events: list[Any], after: datetime | None) -> bool:
+        if index == len(steps):
+            return True
+        label, _, _, count = steps[index]
+        candidates = [
+            event
+            for event in events
+            if (after is None or event[time] > after) and holds(c, e, index, event)
+        ]
+        times = [event[time] for event in candidates]
+        for last in candidates:
+            if bisect_right(times, last[time]) - 1 < count - 1:
+                continue
+            old = e.get(label, UNSET)
+            e[label] = last
+            found = match(c, e, index + 1, events, last[time])
+            restore(e, label, old)
+            if found:
+                return True
+        return False
+
+    def run(c: Context, e: Env) -> bool:
+        events = [
+            event
+            for event in source(c, e)
+            if isinstance(event, dict) and isinstance(event.get(time), datetime)
+        ]
+        events.sort(key=lambda event: (event[time], str(event.get("_id", ""))))
+        return match(c, e, 0, events, None)
+
+    return run

@@ -1,0 +1,163 @@
+"""Compiled ``occurs`` windows: whether a moment lies in a window at as_of, and when that can
+next change.
+
+Bounds anchored on ``now``, ``today`` (and its neighbours) or a calendar period of fixed length
+move in a known way as as_of advances: ``b(t) = floor(t) + offset`` where floor is ``t`` itself
+(``now``) or the start of t's day or period. Their flips have a closed form, computed once per
+evaluation; bounds on fixed expressions never move. Anything else (month arithmetic, anchors
+that themselves depend on as_of) falls back to ``semantics.next_change``, the shared rule the
+closed form is tested against.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from segmint.evaluate.builtins import NOW_FUNCTIONS
+from segmint.evaluate.edge.context import TICK, Context, Env
+from segmint.plan import calendar, semantics
+from segmint.plan.nodes import (
+    Bound,
+    Call,
+    Events,
+    Node,
+    Occurs,
+    Period,
+    Sequence,
+    TimeAnchor,
+    Window,
+)
+
+Fn = Callable[[Context, Env], Any]
+
+#: Grids of a bound's movement: "fixed" never moves, "tick" moves with as_of, else a unit.
+_FIXED, _TICK = "fixed", "tick"
+
+
+class Form(NamedTuple):
+    """A bound at as_of and how it moves: ``b(t) = floor_grid(t) + offset``; grid None when
+    there is no closed form."""
+
+    value: datetime | None
+    offset: timedelta
+    grid: str | None
+
+
+def depends_on_time(node: Node) -> bool:
+    """Whether an expression's value can change as as_of advances (with the same data)."""
+    if isinstance(node, TimeAnchor | Period | Events | Occurs | Sequence):
+        return True
+    if isinstance(node, Call) and node.function in NOW_FUNCTIONS:
+        return True
+    for field in dataclasses.fields(node):
+        child = getattr(node, field.name)
+        children = child if isinstance(child, tuple) else (child,)
+        if any(isinstance(c, Node) and depends_on_time(c) for c in children):
+            return True
+    return False
+
+
+def _no_resolve(anchor: Node, at: datetime) -> date | None:
+    raise AssertionError(f"{anchor!r} is not a fixed anchor")
+
+
+def _moving(bound: Bound, as_of: datetime) -> Form:
+    """The closed form of a bound anchored on ``now``, a day word or a fixed-length period."""
+    value = semantics.bound_instant(bound, as_of, _no_resolve)
+    anchor = bound.anchor
+    grid: str | None = None
+    if isinstance(anchor, TimeAnchor):
+        grid = _TICK if anchor.kind == "now" else "day"
+    elif isinstance(anchor, Period) and anchor.unit in calendar.FIXED_UNITS:
+        grid = anchor.unit
+    shiftable = bound.unit is None or bound.unit in calendar.FIXED_UNITS
+    edge_of_time = not 1 < as_of.year < 9999 or value in (datetime.min, datetime.max)
+    if grid is None or value is None or not shiftable or edge_of_time:
+        return Form(value, timedelta(0), None)
+    floor = as_of if grid == _TICK else calendar.period("this", grid, as_of).lo
+    return Form(value, value - floor, grid)
+
+
+def _flip(
+    form: Form, instant: datetime, holds: bool, start: bool, inclusive: bool
+) -> datetime | None:
+    """When ``start <= instant`` (start) or ``instant <= end`` (end) stops holding, resp. starts:
+    a start only moves past the instant, an end only reaches it."""
+    if form.grid == _FIXED or holds != start:
+        return None
+    target = instant - form.offset
+    strict = inclusive == start
+    if form.grid == _TICK:
+        return target + TICK if strict else target
+    assert form.grid is not None
+    if strict or calendar.period("this", form.grid, target).lo != target:
+        return calendar.period("next", form.grid, target).lo
+    return target
+
+
+class CompiledWindow:
+    """One window with its expression anchors compiled."""
+
+    def __init__(self, window: Window, anchor: Callable[[Node], Fn]) -> None:
+        self.window = window
+        bounds = [b for b in (window.start, window.end) if b is not None]
+        self.anchors = {
+            id(b.anchor): anchor(b.anchor)
+            for b in bounds
+            if not isinstance(b.anchor, TimeAnchor | Period)
+        }
+        self.fixed = all(
+            not depends_on_time(b.anchor) for b in bounds if id(b.anchor) in self.anchors
+        )
+
+    def resolver(self, c: Context, env: Env) -> semantics.Resolve:
+        def resolve(anchor: Node, at: datetime) -> date | None:
+            value = self.anchors[id(anchor)](c if at == c.as_of else c.at(at), env)
+            return value if isinstance(value, date) else None
+
+        return resolve
+
+    def _form(self, bound: Bound, c: Context, env: Env) -> Form:
+        if isinstance(bound.anchor, TimeAnchor | Period):
+            form: Form | None = c.bounds.get(id(bound))
+            if form is None:
+                form = c.bounds[id(bound)] = _moving(bound, c.as_of)
+            return form
+        value = semantics.bound_instant(bound, c.as_of, self.resolver(c, env))
+        return Form(value, timedelta(0), _FIXED if self.fixed else None)
+
+    def holds(self, c: Context, env: Env, moment: date) -> bool:
+        """``moment in window`` at as_of; notes when that can next change."""
+        instant = calendar.as_instant(moment)
+        start, end = self.window.start, self.window.end
+        after = before = True
+        flips: list[datetime | None] = [None, None]
+        exact = True
+        if start is not None:
+            form = self._form(start, c, env)
+            after = form.value is not None and (
+                form.value <= instant if start.inclusive else form.value < instant
+            )
+            exact = form.grid is not None
+            flips[0] = _flip(form, instant, after, True, start.inclusive) if exact else None
+        if end is not None:
+            form = self._form(end, c, env)
+            before = form.value is not None and (
+                instant <= form.value if end.inclusive else instant < form.value
+            )
+            exact = exact and form.grid is not None
+            flips[1] = _flip(form, instant, before, False, end.inclusive) if exact else None
+        truth = after and before
+        if not exact:
+            c.note(semantics.next_change(self.window, moment, c.as_of, self.resolver(c, env)))
+            return truth
+        for flip in sorted(f for f in flips if f is not None):
+            now_after = after != (flips[0] is not None and flips[0] <= flip)
+            now_before = before != (flips[1] is not None and flips[1] <= flip)
+            if (now_after and now_before) != truth:
+                c.note(flip)
+                break
+        return truth

@@ -1,0 +1,178 @@
+"""The streaming processor: events in, one profile at a time; membership transitions out, to
+subscribers, the instant they happen.
+
+Each event re-evaluates, for its profile, only the segments its type can affect (and the
+segments built on those) with the edge evaluator. Every evaluation leaves one timer per
+(profile, segment) at the instant its result could next change, so a lapsing window exits on
+time with no new event. The clock is event time (the watermark: the latest event time seen minus
+the allowed lateness) or the wall clock; an event later than the clock is applied at the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.streaming.index import event_types
+from segmint.evaluate.streaming.state import Event, ProfileState
+from segmint.evaluate.streaming.timers import Timers
+
+ProfileKey = Hashable
+
+
+class Clock(StrEnum):
+    EVENT = "event"
+    WALL = "wall"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    profile: ProfileKey
+    segment: str
+    status: str  # "entered" or "exited"
+    time: datetime
+    cause: str = "streaming"
+
+
+Subscriber = Callable[[Transition], None]
+
+
+def _wall() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def primary_identity(event: Event) -> ProfileKey:
+    """The default resolution: a profile per primary identity (``namespace:id``)."""
+    for entry in event.get("identityMap") or []:
+        if entry.get("primary"):
+            return f"{entry['namespace']}:{entry['id']}"
+    raise ValueError(f"event {event.get('_id')} has no primary identity")
+
+
+class Processor:
+    """``resolve`` maps an event to its profile; ``load`` gives a profile not in memory yet
+    (default: a new, empty one)."""
+
+    def __init__(
+        self,
+        segments: EdgeSegments,
+        *,
+        clock: Clock = Clock.EVENT,
+        lateness: timedelta = timedelta(0),
+        resolve: Callable[[Event], ProfileKey] = primary_identity,
+        load: Callable[[ProfileKey], ProfileData] | None = None,
+        wall: Callable[[], datetime] = _wall,
+    ) -> None:
+        self.segments = segments
+        self.mode, self.lateness = clock, lateness
+        self._resolve, self._load, self._wall = resolve, load, wall
+        self.profiles: dict[ProfileKey, ProfileState] = {}
+        self.timers: Timers[tuple[ProfileKey, str]] = Timers()
+        self.clock: datetime | None = None
+        self._latest: datetime | None = None
+        self._fresh: list[ProfileKey] = []
+        self._subscribers: list[Subscriber] = []
+        self._closure = {s: self._users(s) for s in segments.order}
+        types = {s: event_types(segments.plans[s].root) for s in segments.order}
+        self._typed = {s: t for s, t in types.items() if t is not None}
+        self._any = {s for s, t in types.items() if t is None}
+        self._affected: dict[str, frozenset[str]] = {}
+
+    def subscribe(self, callback: Subscriber) -> None:
+        self._subscribers.append(callback)
+
+    def members(self, profile: ProfileKey) -> frozenset[str]:
+        state = self.profiles.get(profile)
+        return frozenset(state.members) if state is not None else frozenset()
+
+    def add_profile(self, key: ProfileKey, data: ProfileData) -> None:
+        """A profile known before the stream (from the store): evaluated at the clock, so its
+        windows lapse on time even if no event of it arrives."""
+        self.profiles[key] = ProfileState.of(data)
+        self._fresh.append(key)
+        if self.clock is not None:
+            self.advance(self.clock)
+
+    def feed(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self._one(event)
+
+    def advance(self, to: datetime) -> None:
+        """Move the clock to ``to`` (never back), firing every timer due by then in order."""
+        if self.clock is None or to > self.clock:
+            self.clock = to
+        fresh, self._fresh = self._fresh, []
+        for key in fresh:
+            self._evaluate(key, self.segments.order, self.clock)
+        while (due := self.timers.pop(to)) is not None:
+            at, (key, segment) = due
+            self._evaluate(key, self._closure[segment], at)
+
+    def _one(self, event: Event) -> None:
+        key = self._resolve(event)
+        state = self.profiles.get(key)
+        if state is None:
+            loaded = self._load(key) if self._load is not None else ProfileData()
+            state = self.profiles[key] = ProfileState.of(loaded)
+            if self.clock is None:
+                self._fresh.append(key)
+            else:
+                self._evaluate(key, self.segments.order, self.clock)
+        stamp: datetime = event["timestamp"]
+        if self.mode is Clock.WALL:
+            self.advance(self._wall())
+        elif self._latest is None or stamp > self._latest:
+            self._latest = stamp
+            self.advance(stamp - self.lateness)
+        assert self.clock is not None
+        if not state.add(event):
+            return
+        targets = self.affected(str(event.get("eventType")))
+        if stamp <= self.clock:
+            self._evaluate(key, targets, self.clock)
+            return
+        for segment in targets:
+            pending = self.timers.due((key, segment))
+            self.timers.set((key, segment), stamp if pending is None else min(pending, stamp))
+
+    def affected(self, event_type: str) -> frozenset[str]:
+        """The segments an event of this type can change, with the segments built on them."""
+        found = self._affected.get(event_type)
+        if found is None:
+            direct = self._any | {s for s, t in self._typed.items() if event_type in t}
+            found = frozenset().union(*(self._closure[s] for s in direct))
+            self._affected[event_type] = found
+        return found
+
+    def _users(self, segment: str) -> frozenset[str]:
+        found, todo = {segment}, [segment]
+        while todo:
+            for user in self.segments.users[todo.pop()]:
+                if user not in found:
+                    found.add(user)
+                    todo.append(user)
+        return frozenset(found)
+
+    def _evaluate(self, key: ProfileKey, targets: Iterable[str], at: datetime) -> None:
+        state = self.profiles[key]
+        outcomes = self.segments.outcomes(state.data(), at, frozenset(targets))
+        for segment, outcome in outcomes.items():
+            self.timers.set((key, segment), outcome.hint)
+            if outcome.member == (segment in state.members):
+                continue
+            labels = self.segments.labels[segment]
+            if outcome.member:
+                state.members.add(segment)
+                state.labels |= labels
+            else:
+                state.members.discard(segment)
+                state.labels -= labels
+            self._emit(Transition(key, segment, "entered" if outcome.member else "exited", at))
+
+    def _emit(self, transition: Transition) -> None:
+        for subscriber in self._subscribers:
+            subscriber(transition)

@@ -1,0 +1,48 @@
+"""Per-profile streaming state: the profile's attributes, its retained events in time order
+(deduplicated by ``_id``, as ingestion does), and the segments it is realized in."""
+
+from __future__ import annotations
+
+from bisect import insort
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from segmint.evaluate.reference import ProfileData
+
+Event = dict[str, Any]
+
+
+def _time(event: Event) -> datetime:
+    stamp = event.get("timestamp")
+    return stamp if isinstance(stamp, datetime) else datetime.min
+
+
+@dataclass(slots=True)
+class ProfileState:
+    attributes: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    #: Ids and names of the segments the profile is realized in (inSegment reads these).
+    labels: set[str] = field(default_factory=set)
+    #: Ids of the processor's segments the profile is realized in.
+    members: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, data: ProfileData) -> ProfileState:
+        state = cls(dict(data.attributes), labels=set(data.segments))
+        for event in sorted(data.events, key=_time):
+            state.add(event)
+        return state
+
+    def add(self, event: Event) -> bool:
+        """Retain an event; False when its ``_id`` was seen before."""
+        ident = str(event.get("_id"))
+        if ident in self.ids:
+            return False
+        self.ids.add(ident)
+        insort(self.events, event, key=_time)
+        return True
+
+    def data(self) -> ProfileData:
+        return ProfileData(self.attributes, self.events, frozenset(self.labels))

@@ -1,0 +1,73 @@
+"""In-memory profiles for edge and streaming tests: the conformance strategies' raw records,
+normalised by the ingestion validator (the shapes an evaluator sees), grouped by profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from segmint.errors import SegmintError
+from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.reference import evaluate as reference_evaluate
+from segmint.ingest.validate import RecordValidator
+from segmint.plan.dependencies import evaluation_order
+from segmint.plan.nodes import Plan
+from segmint.schema.defaults import default_schemas
+from segmint.schema.model import SchemaClass
+from segmint.store.catalog import DEFAULT_NAMESPACES
+from tests.conformance.strategies import Data
+from tests.evaluate.helpers import plan
+
+SCHEMAS = default_schemas()
+NAMESPACES = {namespace.name: namespace for namespace in DEFAULT_NAMESPACES}
+
+
+def validator(schema_class: SchemaClass) -> RecordValidator:
+    return RecordValidator(SCHEMAS[schema_class], {}, NAMESPACES, "test")
+
+
+def normalised(raw: dict[str, Any], schema_class: SchemaClass) -> dict[str, Any]:
+    record, problems = validator(schema_class).validate(dict(raw), 0, from_text=False)
+    assert record is not None, problems
+    record.pop("identityMap")
+    return record
+
+
+def device_of(raw: dict[str, Any]) -> str:
+    return str(raw["identityMap"]["ecid"][0]["id"])
+
+
+def profiles_of(data: Data) -> dict[str, ProfileData]:
+    """One profile per device: its CRM attributes and its events."""
+    found: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for raw in data.crm:
+        found.setdefault(device_of(raw), ({}, []))[0].update(normalised(raw, SchemaClass.PROFILE))
+    for raw in data.events:
+        found.setdefault(device_of(raw), ({}, []))[1].append(normalised(raw, SchemaClass.EVENT))
+    return {
+        device: ProfileData(attributes, events) for device, (attributes, events) in found.items()
+    }
+
+
+def corpus(texts: Iterable[str], combine: bool) -> dict[str, Plan] | None:
+    """Named plans s0, s1, ... (plus a segment of segments), or None when one does not bind."""
+    plans: dict[str, Plan] = {}
+    try:
+        for index, text in enumerate(texts):
+            plans[f"s{index}"] = plan(text)
+    except SegmintError:
+        return None
+    if combine and len(plans) > 1:
+        plans["both"] = plan('inSegment("s0") and not inSegment("s1")')
+    return plans
+
+
+def reference_members(plans: dict[str, Plan], profile: ProfileData, as_of: datetime) -> set[str]:
+    """The reference's segments for one profile, in dependency order."""
+    realized: set[str] = set()
+    for name in evaluation_order(plans):
+        given = ProfileData(profile.attributes, profile.events, frozenset(realized))
+        if reference_evaluate(plans[name], given, as_of):
+            realized.add(name)
+    return realized
