@@ -24,6 +24,13 @@ from segmint.evaluate.streaming.timers import Timers
 ProfileKey = Hashable
 
 
+#: A timer that fires and would re-arm for the very next microsecond (a definition comparing
+#: against `now` itself changes at every instant) re-arms this much later instead, so the clock
+#: cannot stall; window exits and event visibility keep their exact times.
+MIN_TIMER_STEP = timedelta(seconds=1)
+_INSTANT = timedelta(microseconds=1)
+
+
 class Clock(StrEnum):
     EVENT = "event"
     WALL = "wall"
@@ -110,7 +117,7 @@ class Processor:
             self._evaluate(key, self.segments.order, self.clock)
         while (due := self.timers.pop(to)) is not None:
             at, (key, segment) = due
-            self._evaluate(key, self._closure[segment], at)
+            self._evaluate(key, self._closure[segment], at, from_timer=True)
 
     def _one(self, event: Event) -> None:
         key = self._resolve(event)
@@ -157,11 +164,16 @@ class Processor:
                     todo.append(user)
         return frozenset(found)
 
-    def _evaluate(self, key: ProfileKey, targets: Iterable[str], at: datetime) -> None:
+    def _evaluate(
+        self, key: ProfileKey, targets: Iterable[str], at: datetime, *, from_timer: bool = False
+    ) -> None:
         state = self.profiles[key]
         outcomes = self.segments.outcomes(state.data(), at, frozenset(targets))
         for segment, outcome in outcomes.items():
-            self.timers.set((key, segment), outcome.hint)
+            hint = outcome.hint
+            if from_timer and hint is not None and hint - at <= _INSTANT:
+                hint = at + MIN_TIMER_STEP  # `now` used as a plain value changes every instant
+            self.timers.set((key, segment), hint)
             if outcome.member == (segment in state.members):
                 continue
             labels = self.segments.labels[segment]
