@@ -147,10 +147,7 @@ _RULES: dict[str, Rule] = {
     "like": _like,
     "matches": lambda args, nodes: sql.fn("regexp_matches", args[0], args[1]),
     "regexGroup": _regex_group,
-    "intersects": lambda args, nodes: sge.GT(
-        this=sql.fn("len", sql.fn("list_intersect", args[0], args[1])),
-        expression=sge.Literal.number(0),
-    ),
+    "intersects": lambda args, nodes: sql.fn("list_has_any", args[0], args[1]),
     "subsetOf": lambda args, nodes: sql.fn("list_has_all", args[1], args[0]),
     "supersetOf": lambda args, nodes: sql.fn("list_has_all", args[0], args[1]),
     "includes": lambda args, nodes: sge.and_(
