@@ -11,6 +11,10 @@ import typer
 from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint import segments
+from segmint.ai import instances, train, writeback
+from segmint.ai import score as scoring
+from segmint.ai.instances import Instance, PropensityType
+from segmint.ai.requirements import InsufficientDataError
 from segmint.cli.context import settings
 from segmint.cli.data import run_ingest
 from segmint.cli.output import console, progress, table
@@ -21,6 +25,7 @@ from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.ingest.pipeline import IngestReport, OnError
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog
+from segmint.store.definitions import SegmentSpec
 from segmint.store.workspace import Workspace
 
 #: Demo files and the datasets they go into, in ingestion order (profiles first).
@@ -31,6 +36,8 @@ DEMO_DATASETS = (
     ("email.jsonl", "email", SchemaClass.EVENT),
 )
 
+#: Evaluation time of the demo: the end of the generated data, naive UTC as stored.
+END = DEFAULT_END.replace(tzinfo=None)
 PROFILES_HELP = "People to generate, known and anonymous."
 
 
@@ -89,6 +96,7 @@ def demo(
         ]
         _summarise(workspace, reports)
         _segment(workspace)
+        _customer_ai(workspace)
 
 
 def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
@@ -157,20 +165,65 @@ def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
 def _segment(workspace: Workspace) -> None:
     """Define the example segments and evaluate them a week before the data ends and at its
     end, so that the second job shows entries and exits."""
-    week_before = DEFAULT_END - timedelta(days=7)
+    week_before = END - timedelta(days=7)
     with workspace.transaction():
         segments.apply(workspace.con, list(DEMO_SEGMENTS))
         segments.evaluate(workspace.con, None, week_before)
-        report = segments.evaluate(workspace.con, None, DEFAULT_END)
+        report = segments.evaluate(workspace.con, None, END)
     described = {spec.name: spec.description for spec in DEMO_SEGMENTS}
     position = {name: index for index, name in enumerate(described)}
     metrics = sorted(report.segments, key=lambda m: position.get(m.name, len(position)))
     table(
-        f"segments at {DEFAULT_END:%Y-%m-%d} (entries and exits since {week_before:%Y-%m-%d})",
+        f"segments at {END:%Y-%m-%d} (entries and exits since {week_before:%Y-%m-%d})",
         ["segment", "construct", "members", "entered", "exited"],
         [(m.name, described.get(m.name, ""), m.qualified, m.entered, m.exited) for m in metrics],
     )
     console.print(f"job {report.id}: {len(report.segments)} segments in {report.seconds:.2f} s")
+
+
+CHURN = Instance("churn", PropensityType.CHURN, 'eventType = "commerce.purchases"', 30, None, ())
+CHURN_SEGMENT = SegmentSpec(
+    "Likely to churn (Customer AI)",
+    'customerAI.churn.score >= 75 and inSegment("3+ purchases in 90 days")',
+    "Customer AI score on a segment of frequent buyers",
+    tags=("demo", "ai"),
+)
+
+
+def _customer_ai(workspace: Workspace) -> None:
+    """Train a churn model on the demo data, score every profile, and segment on the scores."""
+    try:
+        trained, scores, members = _churn_model(workspace)
+    except InsufficientDataError as problem:
+        console.print(f"Customer AI skipped: {problem.message} (try a larger --profiles)")
+        return
+    metrics = trained.meta["metrics"]
+    buckets = {bucket: int((scores.bucket == bucket).sum()) for bucket in ("low", "medium", "high")}
+    table(
+        f"Customer AI: churn (no purchase in the next 30 days), model version {trained.version}",
+        ["", "value"],
+        [
+            ("AUC on held-out profiles", f"{metrics['auc']:.3f}"),
+            ("expected calibration error", f"{metrics['ece']:.3f}"),
+            ("profiles scored", scores.rows),
+            ("low / medium / high", " / ".join(f"{buckets[b]:,}" for b in buckets)),
+            (CHURN_SEGMENT.name, members),
+        ],
+    )
+
+
+def _churn_model(workspace: Workspace) -> tuple[train.Trained, scoring.Scores, int]:
+    """(model, scores, members of the churn segment), all committed together or not at all."""
+    con = workspace.con
+    with workspace.transaction():
+        if CHURN.name not in {instance.name for instance in instances.all_instances(con)}:
+            instances.create(con, CHURN)
+        trained = train.train(con, workspace.path, CHURN)
+        scores = scoring.score(con, CHURN)
+        writeback.write(con, scores)
+        segments.apply(con, [CHURN_SEGMENT])
+        report = segments.evaluate(con, [CHURN_SEGMENT.name], END)
+    return trained, scores, report.segments[0].qualified
 
 
 def register(app: typer.Typer) -> None:

@@ -91,5 +91,6 @@ def test_demo_builds_a_stitched_workspace_and_is_idempotent(tmp_path: Path) -> N
     ws = tmp_path / "demo-ws"
     first = segmint(ws, "demo", "--profiles", "200")
     assert "profiles after stitching" in first and "web.jsonl" in first
+    assert "Customer AI skipped: training needs at least" in first
     again = segmint(ws, "demo", "--profiles", "200")
     assert again.count("│ repeat") == 4
