@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from segmint.api import problems
+from segmint.api.edge_cache import EdgeCache
 from segmint.api.previews import Previews
 from segmint.api.routes import (
     apikeys,
@@ -21,6 +22,7 @@ from segmint.api.routes import (
     jobs,
     merge_policies,
     previews,
+    profile_segments,
     profiles,
     schemas,
 )
@@ -28,6 +30,7 @@ from segmint.api.service import Service
 
 ROUTERS = (
     profiles.router,
+    profile_segments.router,
     identities.router,
     batches.router,
     schemas.router,
@@ -62,6 +65,7 @@ def create_app(workspace_path: Path) -> FastAPI:
     )
     app.state.service = service
     app.state.previews = Previews()
+    app.state.edge = EdgeCache()
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -16,7 +16,6 @@ import typer
 
 from segmint import segments
 from segmint.cli.context import open_sandbox
-from segmint.cli.edge import published
 from segmint.cli.output import console
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.reference import ProfileData
@@ -24,6 +23,7 @@ from segmint.evaluate.streaming import Clock, Processor, Transition
 from segmint.ingest.pipeline import ingest_file
 from segmint.ingest.validate import RecordValidator
 from segmint.membership import stream_ledger
+from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions, identities

@@ -98,3 +98,24 @@ async def test_a_bad_definition_fails_the_preview(api: Api) -> None:
         await asyncio.sleep(0.05)
     assert preview["state"] == "FAILED"
     assert "nosuch" in preview["error"]["description"]
+
+
+async def test_profile_segments_answer_with_and_without_an_event(api: Api) -> None:
+    await shop(api)
+    params = {"asOf": "2026-10-26T00:00:00Z"}
+    now = await api.client.get("/profiles/email:cy@x.com/segments", params=params, headers=api.auth("read"))
+    assert now.status_code == 200, now.text
+    assert now.json()["segments"] == []
+    search = event("c2", "2026-10-25T12:00:00Z", "search", email="cy@x.com")
+    with_event = await api.client.post(
+        "/profiles/email:cy@x.com/segments", params=params, json=search, headers=api.auth("read")
+    )
+    assert with_event.json()["segments"] == [
+        {"segment": "Searchers", "id": with_event.json()["segments"][0]["id"], "member": True, "change": "entered"}
+    ]
+    stranger = await api.client.get("/profiles/email:new@x.com/segments", params=params, headers=api.auth("read"))
+    assert stranger.json()["segments"] == []
+    bad = await api.client.post(
+        "/profiles/email:cy@x.com/segments", json={"_id": "x", "eventType": "search"}, headers=api.auth("read")
+    )
+    assert bad.status_code == 400 and "timestamp" in bad.text

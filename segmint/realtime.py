@@ -1,0 +1,104 @@
+"""Edge answers for one profile: which published segments it is in at an instant, optionally
+with one more event, evaluated in memory by the edge evaluator (the database is only read).
+The CLI's ``segmint edge`` and the API's ``/profiles/{identity}/segments`` both call this."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from segmint import segments
+from segmint.engines.duckdb import Connection
+from segmint.errors import NotFoundError, UsageError, ValidationError
+from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.reference import ProfileData
+from segmint.ingest.validate import RecordValidator
+from segmint.schema.arrow import IDENTITY_MAP
+from segmint.schema.model import SchemaClass
+from segmint.store import catalog, definitions
+from segmint.store.identities import parse_identity
+
+
+def published(con: Connection) -> tuple[EdgeSegments, dict[str, str]]:
+    """Every published segment compiled for edge evaluation, and their names by id."""
+    chosen = [
+        s
+        for s in definitions.all_segments(con)
+        if s.spec.lifecycle == definitions.Lifecycle.PUBLISHED
+    ]
+    if not chosen:
+        raise NotFoundError(
+            "no published segments", hint="create one with `segmint segment create`"
+        )
+    names = {s.id: s.name for s in chosen}
+    plans = {s.id: segments.compile_pql(con, s.spec.pql) for s in chosen}
+    return EdgeSegments(plans, names), names
+
+
+def parse_event(con: Connection, event: str | dict[str, Any], identity: str) -> dict[str, Any]:
+    """One event (JSON text or decoded), validated and normalised as ingestion would; it belongs
+    to ``identity`` unless it names its own identities."""
+    if isinstance(event, str):
+        try:
+            event = orjson.loads(event)
+        except orjson.JSONDecodeError as problem:
+            raise UsageError(
+                f"the event is not JSON: {problem}", hint="pass one JSON object"
+            ) from None
+    if not isinstance(event, dict):
+        raise UsageError("the event must be a JSON object", hint='e.g. {"_id": "e1", ...}')
+    namespace, value = parse_identity(identity)
+    event.setdefault(IDENTITY_MAP, {namespace: [{"id": value, "primary": True}]})
+    namespaces = {ns.name: ns for ns in catalog.namespaces(con)}
+    validator = RecordValidator(catalog.schema(con, SchemaClass.EVENT), {}, namespaces, "event")
+    record, problems = validator.validate(event, 1, from_text=False)
+    if record is None:
+        raise ValidationError(problems)
+    return record
+
+
+def stored_profile(con: Connection, identity: str) -> ProfileData:
+    """The stored profile, or an empty one for an identity never seen (a new profile)."""
+    try:
+        return segments.profile_data(con, identity)
+    except NotFoundError:
+        parse_identity(identity)
+        return ProfileData()
+
+
+def profile_segments(
+    con: Connection,
+    identity: str,
+    as_of: datetime,
+    event: str | dict[str, Any] | None = None,
+    edge: tuple[EdgeSegments, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The segments of a profile at ``as_of`` and, with an event, what the event changes.
+    ``edge`` reuses already compiled segments (a server keeps them between requests)."""
+    evaluator, names = edge or published(con)
+    before = stored_profile(con, identity)
+    after = before
+    if event is not None:
+        record = parse_event(con, event, identity)
+        after = ProfileData(before.attributes, [*before.events, record], before.segments)
+    was, now = evaluator.evaluate(before, as_of), evaluator.evaluate(after, as_of)
+    rows = []
+    for segment in sorted(was.members | now.members, key=names.__getitem__):
+        change = (
+            "entered"
+            if segment not in was.members
+            else "exited"
+            if segment not in now.members
+            else ""
+        )
+        rows.append(
+            {
+                "segment": names[segment],
+                "id": segment,
+                "member": segment in now.members,
+                "change": change,
+            }
+        )
+    return {"asOf": as_of, "segments": rows, "nextChange": now.next_change}
