@@ -32,6 +32,17 @@ def profile_key_sql(policy: MergePolicy, alias: str) -> str:
     )
 
 
+def of_profile_sql(policy: MergePolicy, alias: str) -> str:
+    """A condition (one ``?``: the profile id) selecting the rows of one profile by their
+    identity keys, so a lookup reads only that profile's rows instead of resolving every row."""
+    if policy.stitching is Stitching.NONE:
+        return f"{alias}.identity_key = ?"
+    return (
+        f"{alias}.identity_key IN "
+        "(SELECT p.identity_key FROM identity_profiles p WHERE p.profile_id = ?)"
+    )
+
+
 def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: bool = False) -> str:
     """A query with one row per profile: ``profile_id`` and the schema's top-level columns.
 
@@ -47,8 +58,7 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
         names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
         reserved = f"starts_with(f.dataset, '{RESERVED_DATASET_PREFIX}')"
         where.append(f"(f.dataset IN ({names}) OR {reserved})")
-    if one_profile:
-        where.append("profile_id = ?")
+    restrict = f"WHERE {of_profile_sql(policy, 'f')}" if one_profile else ""
     columns = ", ".join(
         f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}"
         for node in schema.tree().values()
@@ -59,7 +69,7 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
             SELECT {profile_key_sql(policy, "f")} AS profile_id, f.*,
                    struct_pack(r := -({precedence}), t := f.updated_at, k := f.identity_key)
                        AS rank_key
-            FROM {FRAGMENTS} f
+            FROM {FRAGMENTS} f {restrict}
         )
         SELECT profile_id, {columns} FROM f {condition} GROUP BY profile_id
     """
@@ -123,7 +133,7 @@ def recent_events(
 ) -> list[dict[str, Any]]:
     rows = con.execute(
         f"SELECT e._id, e.timestamp, e.eventType, e.dataset FROM {EVENTS} e "
-        f"WHERE {profile_key_sql(policy, 'e')} = ? ORDER BY e.timestamp DESC LIMIT ?",
+        f"WHERE {of_profile_sql(policy, 'e')} ORDER BY e.timestamp DESC LIMIT ?",
         [profile_id, limit],
     ).fetchall()
     return [{"_id": i, "timestamp": t, "eventType": k, "dataset": d} for i, t, k, d in rows]
@@ -131,7 +141,7 @@ def recent_events(
 
 def event_count(con: Connection, policy: MergePolicy, profile_id: int) -> int:
     row = con.execute(
-        f"SELECT count(*) FROM {EVENTS} e WHERE {profile_key_sql(policy, 'e')} = ?", [profile_id]
+        f"SELECT count(*) FROM {EVENTS} e WHERE {of_profile_sql(policy, 'e')}", [profile_id]
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -140,7 +150,7 @@ def profile_events(con: Connection, policy: MergePolicy, profile_id: int) -> lis
     """Every event of a profile as nested dicts (missing fields left out), oldest first."""
     result = con.execute(
         f"SELECT * EXCLUDE (identity_key, dataset, batch_id) FROM {EVENTS} e "
-        f"WHERE {profile_key_sql(policy, 'e')} = ? ORDER BY e.timestamp, e._id",
+        f"WHERE {of_profile_sql(policy, 'e')} ORDER BY e.timestamp, e._id",
         [profile_id],
     )
     names = [column[0] for column in result.description or []]
