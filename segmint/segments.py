@@ -24,7 +24,7 @@ from segmint.evaluate.reference import ProfileData
 from segmint.membership import estimate as estimates
 from segmint.membership import ledger
 from segmint.plan.bind import bind
-from segmint.plan.dependencies import evaluation_order
+from segmint.plan.dependencies import evaluation_order, reference_order
 from segmint.plan.nodes import Plan
 from segmint.pql import parse
 from segmint.schema.model import SchemaClass
@@ -60,10 +60,9 @@ def checker(con: Connection, replacing: Segment | None = None) -> definitions.Ch
                 )
         if spec.merge_policy is not None:
             catalog.merge_policy(con, spec.merge_policy)
-        graph = {s.id: Plan(root=plan.root, segments=s.refs) for s in others}
         key = replacing.id if replacing is not None else "(new)"
-        graph[key] = plan
-        evaluation_order(graph, _aliases(others, key, spec.name))
+        references = {s.id: s.refs for s in others} | {key: plan.segments}
+        reference_order(references, _aliases(others, key, spec.name))
         return plan.segments
 
     return check
@@ -88,10 +87,15 @@ def apply(con: Connection, specs: list[SegmentSpec]) -> list[tuple[str, str]]:
     """Create or update many definitions at once (definitions as code)."""
     outcome: list[tuple[str, str]] = []
     for spec in specs:
-        existing = {s.name: s for s in definitions.all_segments(con)}
-        current = existing.get(spec.name)
-        result = definitions.apply(con, [spec], checker(con, current))
-        outcome += result
+        current = next((s for s in definitions.all_segments(con) if s.name == spec.name), None)
+        if current is None:
+            create(con, spec)
+            outcome.append((spec.name, "created"))
+        elif current.spec == spec:
+            outcome.append((spec.name, "unchanged"))
+        else:
+            definitions.update(con, current, spec, checker(con, current))
+            outcome.append((spec.name, "updated"))
     return outcome
 
 

@@ -12,14 +12,21 @@ from segmint.plan.nodes import Plan
 def dependencies(
     plans: Mapping[str, Plan], aliases: Mapping[str, str] | None = None
 ) -> dict[str, frozenset[str]]:
-    """For each segment, the segments of ``plans`` it references. A reference is a key of
-    ``plans`` or an alias of one (a segment's name for its id, or the reverse); references to
-    segments not given are left out (they are inputs, evaluated elsewhere)."""
+    """For each segment, the segments of ``plans`` it references."""
+    return _graph({segment: plan.segments for segment, plan in plans.items()}, aliases)
+
+
+def _graph(
+    references: Mapping[str, frozenset[str]], aliases: Mapping[str, str] | None
+) -> dict[str, frozenset[str]]:
+    """A reference is a key of ``references`` or an alias of one (a segment's name for its id,
+    or the reverse); references to segments not given are left out (they are inputs,
+    evaluated elsewhere)."""
     aliases = aliases or {}
     graph: dict[str, frozenset[str]] = {}
-    for segment, plan in plans.items():
-        targets = (aliases.get(ref, ref) for ref in plan.segments)
-        graph[segment] = frozenset(target for target in targets if target in plans)
+    for segment, refs in references.items():
+        targets = (aliases.get(ref, ref) for ref in refs)
+        graph[segment] = frozenset(target for target in targets if target in references)
     return graph
 
 
@@ -28,7 +35,14 @@ def evaluation_order(
 ) -> list[str]:
     """Every segment after the segments it uses (ties in name order); a cycle is a PQLError
     naming it."""
-    graph = dependencies(plans, aliases)
+    return reference_order({segment: plan.segments for segment, plan in plans.items()}, aliases)
+
+
+def reference_order(
+    references: Mapping[str, frozenset[str]], aliases: Mapping[str, str] | None = None
+) -> list[str]:
+    """The same order from the referenced segments alone (stored definitions keep them)."""
+    graph = _graph(references, aliases)
     order: list[str] = []
     state: dict[str, str] = {}  # "open" while on the current path, "done" when placed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -133,23 +133,6 @@ def versions(con: Connection, segment: Segment) -> list[dict[str, Any]]:
         dict(zip(("version", "name", "pql", "lifecycle", "changedAt"), row, strict=True))
         for row in rows
     ]
-
-
-def apply(con: Connection, specs: Iterable[SegmentSpec], check: Check) -> list[tuple[str, str]]:
-    """Create or update many definitions; returns (name, created|updated|unchanged) each."""
-    existing = {segment.name: segment for segment in all_segments(con)}
-    outcome = []
-    for spec in specs:
-        current = existing.get(spec.name)
-        if current is None:
-            create(con, spec, check)
-            outcome.append((spec.name, "created"))
-        elif current.spec == spec:
-            outcome.append((spec.name, "unchanged"))
-        else:
-            update(con, current, spec, check)
-            outcome.append((spec.name, "updated"))
-    return outcome
 
 
 def _check_name(name: str) -> None:
