@@ -21,6 +21,7 @@ from segmint.evaluate.batch.context import PROFILES
 from segmint.plan.nodes import Plan
 from segmint.schema.model import Schema
 from segmint.store.catalog import MergePolicy
+from segmint.store.identities import display_identity_sql
 
 DEFAULT_SAMPLE = 20_000
 _Z95 = 1.959963984540054
@@ -104,10 +105,7 @@ def preview(
     rows = con.execute(
         f"""
         SELECT q.profile_id,
-               (SELECT x.namespace || ':' || x.id FROM identities x
-                  JOIN identity_profiles ip USING (identity_key)
-                  JOIN namespaces n ON n.name = x.namespace
-                 WHERE ip.profile_id = q.profile_id ORDER BY n.priority, x.id LIMIT 1),
+               {display_identity_sql("q.profile_id")},
                p.person.name.firstName, p.person.name.lastName, p.homeAddress.countryCode,
                p.loyalty.tier,
                (SELECT count(*) FROM seg_events e WHERE e.profile_id = q.profile_id)

@@ -12,6 +12,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from segmint.engines.duckdb import Connection, query_arrow, write_jsonl
+from segmint.store.identities import display_identity_sql
 
 
 class Status(StrEnum):
@@ -25,12 +26,8 @@ def members(con: Connection, segment_id: str, status: Status | None = None) -> p
     realized before the latest job that evaluated it; ``realized``: entered in that job."""
     rows = query_arrow(
         con,
-        """
-        SELECT m.profile_id,
-               (SELECT x.namespace || ':' || x.id FROM identities x
-                  JOIN identity_profiles ip USING (identity_key)
-                  JOIN namespaces n ON n.name = x.namespace
-                 WHERE ip.profile_id = m.profile_id ORDER BY n.priority, x.id LIMIT 1) AS identity,
+        f"""
+        SELECT m.profile_id, {display_identity_sql("m.profile_id")} AS identity,
                CASE WHEN m.status = 'exited' THEN 'exited'
                     WHEN m.entered_at < m.last_qualification_time THEN 'existing'
                     ELSE 'realized' END AS status,

@@ -145,6 +145,17 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
     )
 
 
+def display_identity_sql(profile_id: str) -> str:
+    """A scalar subquery naming a profile by its strongest identity (``crmId:C1`` before an
+    email before a cookie), for lists of members that people read."""
+    return (
+        "(SELECT x.namespace || ':' || x.id FROM identities x"
+        " JOIN identity_profiles ip USING (identity_key)"
+        " JOIN namespaces n ON n.name = x.namespace"
+        f" WHERE ip.profile_id = {profile_id} ORDER BY n.priority, x.id LIMIT 1)"
+    )
+
+
 def parse_identity(text: str) -> tuple[str, str]:
     """``NS:ID`` as typed by a user, e.g. ``email:ann@example.com``."""
     namespace, sep, identity = text.partition(":")
