@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming import Processor, Transition
+from segmint.evaluate.streaming.state import ProfileState
 from segmint.schema.model import SchemaClass
-from tests.conformance.strategies import BASE, Data, data_sets, definitions
+from tests.conformance.strategies import BASE, Data, as_of_instants, data_sets, definitions
 from tests.edge.profiles import corpus, device_of, normalised, profiles_of, reference_members
 
 LATENESS = timedelta(hours=6)
@@ -94,3 +96,35 @@ def test_streaming_equals_reference(
             )
             assert net == expected
         previous = {device: members.get(device, set()) for device in profiles}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_sets(),
+    _TEXTS,
+    st.lists(as_of_instants(), min_size=1, max_size=4),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_kept_index_and_memo_equal_reference(
+    data: Data, texts: list[str], instants: list[datetime], combine: bool, order: random.Random
+) -> None:
+    """The streaming state's incremental paths (its kept event index, memoized aggregates reused
+    across evaluations at moving, even earlier, instants while events arrive out of order) give
+    the reference's members and the same result as an evaluation from scratch."""
+    plans = corpus(texts, combine)
+    assume(plans is not None)
+    assert plans is not None
+    edge = EdgeSegments(plans)
+    for device, profile in profiles_of(data).items():
+        events = list(profile.events)
+        order.shuffle(events)
+        state = ProfileState.of(ProfileData(profile.attributes))
+        size = -(-len(events) // len(instants))
+        for step, as_of in enumerate(instants):
+            for event in events[step * size : (step + 1) * size]:
+                state.add(event)
+            seen = ProfileData(profile.attributes, list(state.events))
+            result = edge.evaluate(state.data(), as_of)
+            assert result.members == reference_members(plans, seen, as_of), (device, as_of)
+            assert result == edge.evaluate(seen, as_of), (device, as_of)

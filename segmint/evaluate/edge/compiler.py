@@ -15,7 +15,10 @@ from typing import Any
 
 from segmint.evaluate import builtins
 from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, restore
+from segmint.evaluate.edge.memo import memoized
+from segmint.evaluate.edge.ranges import windowed
 from segmint.evaluate.edge.sequence import compile_sequence
+from segmint.evaluate.edge.types import Types, reads
 from segmint.evaluate.edge.windows import CompiledWindow
 from segmint.plan import calendar, semantics
 from segmint.plan.nodes import (
@@ -69,8 +72,17 @@ def truth(node: Node) -> Test:
     return lambda c, e: run(c, e) is True
 
 
-def items(source: Node) -> Fn:
-    """The items a collection node ranges over: a missing value is none, a scalar is one."""
+def items(source: Node, types: Types = None) -> Fn:
+    """The items a collection node ranges over: a missing value is none, a scalar is one.
+    Over ``xEvent`` with ``types`` (what the node's condition lets through, ``edge.types``),
+    only the events a type test can hold for: the others cannot pass the condition."""
+    if isinstance(source, Events) and types is not None:
+
+        def typed(c: Context, e: Env) -> list[dict[str, Any]]:
+            c.note(c.upcoming)
+            return c.typed(types)
+
+        return typed
     run = value(source)
 
     def collect(c: Context, e: Env) -> list[Any]:
@@ -203,7 +215,7 @@ def _let(node: Let) -> Fn:
 
 @value.register
 def _filter(node: Filter) -> Fn:
-    source, var, condition = items(node.source), node.var, truth(node.condition)
+    source, var, condition = items(node.source, reads(node)), node.var, truth(node.condition)
 
     def run(c: Context, e: Env) -> list[Any]:
         kept = []
@@ -220,17 +232,20 @@ def _filter(node: Filter) -> Fn:
 
 @value.register
 def _aggregate(node: Aggregate) -> Fn:
-    source, var, function = items(node.source), node.var, node.function
+    source, var, function = items(node.source, reads(node)), node.var, node.function
     condition = truth(node.condition) if node.condition is not None else None
     measure = value(node.value) if node.value is not None else None
+    select = windowed(node, truth, value)
 
     def run(c: Context, e: Env) -> Any:
         old = e.get(var, UNSET)
-        kept = []
-        for item in source(c, e):
-            e[var] = item
-            if condition is None or condition(c, e):
-                kept.append(item)
+        kept = select(c, e) if select is not None else None
+        if kept is None:
+            kept = []
+            for item in source(c, e):
+                e[var] = item
+                if condition is None or condition(c, e):
+                    kept.append(item)
         if measure is None:
             restore(e, var, old)
             return len(kept)
@@ -242,7 +257,7 @@ def _aggregate(node: Aggregate) -> Fn:
         restore(e, var, old)
         return semantics.aggregate(function, values)
 
-    return run
+    return memoized(node, run)
 
 
 @value.register
@@ -304,12 +319,14 @@ def _in(node: In) -> Test:
 @truth.register
 def _and(node: And) -> Test:
     parts = [truth(item) for item in node.items]
+
     return lambda c, e: all(part(c, e) for part in parts)
 
 
 @truth.register
 def _or(node: Or) -> Test:
     parts = [truth(item) for item in node.items]
+
     return lambda c, e: any(part(c, e) for part in parts)
 
 
@@ -345,10 +362,13 @@ def _in_segment(node: InSegment) -> Test:
 
 @truth.register
 def _quantify(node: Quantify) -> Test:
-    source, var, condition = items(node.source), node.var, truth(node.condition)
+    source, var, condition = items(node.source, reads(node)), node.var, truth(node.condition)
     every = node.kind != "exists"
+    select = windowed(node, truth, value) if not every else None
 
     def run(c: Context, e: Env) -> bool:
+        if select is not None and (kept := select(c, e)) is not None:
+            return bool(kept)
         old = e.get(var, UNSET)
         result = every
         for item in source(c, e):
@@ -359,12 +379,12 @@ def _quantify(node: Quantify) -> Test:
         restore(e, var, old)
         return result
 
-    return run
+    return memoized(node, run)
 
 
 @truth.register
 def _sequence(node: Sequence) -> Test:
-    return compile_sequence(node, items, truth, value)
+    return compile_sequence(node, items(node.source, reads(node)), truth, value)
 
 
 def compile_plan(root: Node) -> Callable[[Context], bool]:

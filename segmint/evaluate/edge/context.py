@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from segmint.evaluate.edge.events import EventIndex, Key
+
 #: The smallest step of time: instants are datetimes to the microsecond.
 TICK = timedelta(microseconds=1)
 
@@ -30,15 +32,23 @@ class Context:
     Every compiled node that reads something depending on as_of calls ``note`` with the first
     later instant at which that reading could differ; the minimum is the change hint. Readings
     the evaluation skipped (short-circuits) cannot change the result until a reading it made
-    changes, so the hint is safe."""
+    changes, so the hint is safe.
+
+    Given a kept ``index`` (time-ordered, see ``IndexedProfile``), nothing scans all the events
+    unless a reading needs them all; otherwise the visible events are listed once and indexed
+    on the first reading restricted to some types."""
 
     __slots__ = (
+        "_index",
+        "_kept",
+        "_typed",
+        "_visible",
         "all_events",
         "as_of",
         "attributes",
         "bounds",
-        "events",
         "hint",
+        "memo",
         "segments",
         "upcoming",
     )
@@ -49,6 +59,7 @@ class Context:
         events: list[Event],
         segments: set[str] | frozenset[str],
         as_of: datetime,
+        index: EventIndex | None = None,
     ) -> None:
         self.as_of = as_of
         self.attributes = attributes
@@ -57,9 +68,24 @@ class Context:
         self.hint: datetime | None = None
         #: Bounds of windows with fixed anchors, computed once per evaluation (by bound id).
         self.bounds: dict[int, Any] = {}
+        self._kept = index
+        #: Memoized closed expressions (``edge.memo``): the kept index's, else this one's.
+        self.memo: dict[str, Any] = index.memo if index is not None else {}
+        self._index = index
+        self._typed: dict[frozenset[str], tuple[list[Key], list[Event]]] = {}
+        self._visible: list[Event] | None = None
+        #: The first event still in the future: the event list changes then.
+        self.upcoming: datetime | None = None
+        if index is not None:
+            self.upcoming = index.upcoming(as_of)
+        else:
+            self._visible = self._scan()
+
+    def _scan(self) -> list[Event]:
+        """The visible events in list order; sets ``upcoming`` on the way."""
         visible: list[Event] = []
-        upcoming: datetime | None = None
-        for event in events:
+        as_of, upcoming = self.as_of, None
+        for event in self.all_events:
             stamp = event.get("timestamp")
             if not isinstance(stamp, datetime):
                 continue
@@ -67,9 +93,37 @@ class Context:
                 visible.append(event)
             elif upcoming is None or stamp < upcoming:
                 upcoming = stamp
-        self.events = visible
-        #: The first event still in the future: the event list changes then.
-        self.upcoming: datetime | None = upcoming
+        self.upcoming = upcoming
+        return visible
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event visible at as_of."""
+        if self._visible is None:
+            self._visible = self._scan()
+        return self._visible
+
+    def typed(self, types: frozenset[str]) -> list[Event]:
+        """The visible events an ``eventType`` test for ``types`` can hold for, in order."""
+        return self.keyed(types)[1]
+
+    def keyed(self, types: frozenset[str]) -> tuple[list[Key], list[Event]]:
+        """``typed`` with the events' index keys (``EventIndex``)."""
+        found = self._typed.get(types)
+        if found is None:
+            found = self._typed[types] = self.index.visible(types, self.as_of)
+        return found
+
+    @property
+    def index(self) -> EventIndex:
+        """The kept index, else one of the visible events, built on first use."""
+        if self._index is None:
+            self._index = EventIndex.of_visible(self.events)
+        return self._index
+
+    def version(self, types: frozenset[str] | None) -> int:
+        """The kept index's version for ``types``; without one the events never change."""
+        return self._kept.version(types) if self._kept is not None else 0
 
     def note(self, instant: datetime | None) -> None:
         """Something read could read differently from ``instant`` on."""
@@ -78,4 +132,4 @@ class Context:
 
     def at(self, as_of: datetime) -> Context:
         """The same profile at another instant (to resolve window anchors there)."""
-        return Context(self.attributes, self.all_events, self.segments, as_of)
+        return Context(self.attributes, self.all_events, self.segments, as_of, self._kept)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from segmint.evaluate.edge.compiler import compile_plan
 from segmint.evaluate.edge.context import Context
+from segmint.evaluate.edge.events import IndexedProfile
 from segmint.evaluate.reference import ProfileData
 from segmint.plan.dependencies import dependencies, evaluation_order
 from segmint.plan.nodes import Plan
@@ -58,7 +59,8 @@ class EdgeSegments:
         """Evaluate ``targets`` (all when None); other segments keep the status given in
         ``profile.segments``, those of this set that are evaluated take the new one."""
         kept = profile.segments if targets is not None else profile.segments - self._own
-        context = Context(profile.attributes, profile.events, set(kept), as_of)
+        index = profile.index if isinstance(profile, IndexedProfile) else None
+        context = Context(profile.attributes, profile.events, set(kept), as_of, index)
         found: dict[str, Outcome] = {}
         for segment, labels, test in self._tests:
             if targets is not None and segment not in targets:

@@ -17,11 +17,12 @@ Test = Callable[[Context, Env], bool]
 
 def compile_sequence(
     node: Sequence,
-    items: Callable[[Node], Fn],
+    source: Fn,
     truth: Callable[[Node], Test],
     value: Callable[[Node], Fn],
 ) -> Test:
-    source, time = items(node.source), node.time_field
+    """``source`` gives the events the chain ranges over (``compiler.items``)."""
+    time = node.time_field
     steps = [
         (
             step.label,

@@ -120,7 +120,7 @@ class CompiledWindow:
 
         return resolve
 
-    def _form(self, bound: Bound, c: Context, env: Env) -> Form:
+    def form(self, bound: Bound, c: Context, env: Env) -> Form:
         if isinstance(bound.anchor, TimeAnchor | Period):
             form: Form | None = c.bounds.get(id(bound))
             if form is None:
@@ -137,14 +137,14 @@ class CompiledWindow:
         flips: list[datetime | None] = [None, None]
         exact = True
         if start is not None:
-            form = self._form(start, c, env)
+            form = self.form(start, c, env)
             after = form.value is not None and (
                 form.value <= instant if start.inclusive else form.value < instant
             )
             exact = form.grid is not None
             flips[0] = _flip(form, instant, after, True, start.inclusive) if exact else None
         if end is not None:
-            form = self._form(end, c, env)
+            form = self.form(end, c, env)
             before = form.value is not None and (
                 instant <= form.value if end.inclusive else instant < form.value
             )

@@ -1,5 +1,6 @@
 """Per-profile streaming state: the profile's attributes, its retained events in time order
-(deduplicated by ``_id``, as ingestion does), and the segments it is realized in."""
+(deduplicated by ``_id``, as ingestion does) with an index by type kept alongside, and the
+segments it is realized in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from segmint.evaluate.edge.events import EventIndex, IndexedProfile
 from segmint.evaluate.reference import ProfileData
 
 Event = dict[str, Any]
@@ -27,6 +29,8 @@ class ProfileState:
     labels: set[str] = field(default_factory=set)
     #: Ids of the processor's segments the profile is realized in.
     members: set[str] = field(default_factory=set)
+    #: ``events`` by type, in the same order: evaluations read only the types they test.
+    index: EventIndex = field(default_factory=EventIndex)
 
     @classmethod
     def of(cls, data: ProfileData) -> ProfileState:
@@ -42,7 +46,8 @@ class ProfileState:
             return False
         self.ids.add(ident)
         insort(self.events, event, key=_time)
+        self.index.add(event)
         return True
 
     def data(self) -> ProfileData:
-        return ProfileData(self.attributes, self.events, frozenset(self.labels))
+        return IndexedProfile(self.attributes, self.events, frozenset(self.labels), self.index)

@@ -46,6 +46,20 @@ class Timers(Generic[Key]):
         self._sequence += 1
         heapq.heappush(bucket, (due, self._sequence, key))
 
+    def next_due(self) -> datetime | None:
+        """The earliest pending instant (when a ticking clock must next reach)."""
+        while self._order:
+            number = self._order[0]
+            bucket = self._buckets[number]
+            while bucket:
+                due, _, key = bucket[0]
+                if self._due.get(key) == due:
+                    return due
+                heapq.heappop(bucket)
+            heapq.heappop(self._order)
+            del self._buckets[number]
+        return None
+
     def pop(self, until: datetime) -> tuple[datetime, Key] | None:
         """The earliest pending (instant, key) due at or before ``until``, removed."""
         while self._order:

@@ -1,0 +1,125 @@
+"""Windowed reads by bisect: a count, sum or ``exists`` over the events of some types whose
+timestamp lies in a window anchored on now, today or a period finds the events in the window
+with two bisects on the time-ordered index, instead of testing the window on every event.
+
+It applies where the condition is ``and`` of one ``X.timestamp occurs <window>`` and items
+that do not depend on time, and no visible event lies after the window's end (windows ending
+now). Then the generic evaluation gives the same items and notes the same change: an event
+before the window's start is out and stays out (a start only moves later) and notes nothing; the
+items after the window's end, which could note their entry, do not exist; the events inside
+note when the start passes them, the earliest first, so only the earliest one whose
+time-independent items before the ``occurs`` hold needs the window tested. Anything else (an
+open-ended or irregular bound, events after the end, an index not in time order) takes the
+generic path.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from typing import Any
+
+from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.events import LAST, Key
+from segmint.evaluate.edge.types import reads
+from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
+from segmint.plan.nodes import (
+    Aggregate,
+    And,
+    Bound,
+    Events,
+    Get,
+    Node,
+    Occurs,
+    Period,
+    Quantify,
+    TimeAnchor,
+    Var,
+)
+
+Test = Callable[[Context, Env], bool]
+#: The items a condition keeps, in order; None when the generic path must answer.
+Select = Callable[[Context, Env], list[Any] | None]
+
+
+def windowed(
+    node: Aggregate | Quantify, truth: Callable[[Node], Test], value: Callable[[Node], Fn]
+) -> Select | None:
+    """The bisect selection for a collection node over typed events, if its shape allows."""
+    types, condition = reads(node), node.condition
+    if not isinstance(node.source, Events) or types is None or condition is None:
+        return None
+    parts = condition.items if isinstance(condition, And) else (condition,)
+    found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
+    if len(found) != 1:
+        return None
+    at = found[0]
+    occurs = parts[at]
+    assert isinstance(occurs, Occurs)
+    others = parts[:at] + parts[at + 1 :]
+    if not _own_timestamp(occurs.subject, node.var) or any(map(depends_on_time, others)):
+        return None
+    bounds = [b for b in (occurs.window.start, occurs.window.end) if b is not None]
+    if not all(isinstance(b.anchor, TimeAnchor | Period) for b in bounds):
+        return None
+    window, var, test = CompiledWindow(occurs.window, value), node.var, truth(occurs)
+    before, after = [truth(p) for p in parts[:at]], [truth(p) for p in parts[at + 1 :]]
+
+    def select(c: Context, e: Env) -> list[Any] | None:
+        if not c.index.timed:
+            return None
+        keys, events = c.keyed(types)
+        span = _span(window, c, e, keys)
+        if span is None:
+            return None
+        c.note(c.upcoming)
+        old = e.get(var, UNSET)
+        kept, tested = [], False
+        for event in events[span[0] : span[1]]:
+            e[var] = event
+            if not all(part(c, e) for part in before):
+                continue
+            if not tested:
+                tested = True
+                if not test(c, e):
+                    continue
+            if all(part(c, e) for part in after):
+                kept.append(event)
+        restore(e, var, old)
+        return kept
+
+    return select
+
+
+def _own_timestamp(subject: Node, var: str) -> bool:
+    return (
+        isinstance(subject, Get)
+        and subject.field == "timestamp"
+        and isinstance(subject.target, Var)
+        and subject.target.name == var
+    )
+
+
+def _span(window: CompiledWindow, c: Context, e: Env, keys: list[Key]) -> tuple[int, int] | None:
+    """Positions of the keys inside the window at as_of; None unless both bounds have a
+    closed form and no key lies after the end."""
+    lo, hi = 0, len(keys)
+    start, end = window.window.start, window.window.end
+    if start is not None:
+        at = _instant(window, start, c, e)
+        if at is None:
+            return None
+        lo = bisect_left(keys, (at, -1)) if start.inclusive else bisect_right(keys, (at, LAST))
+    if end is not None:
+        at = _instant(window, end, c, e)
+        if at is None:
+            return None
+        hi = bisect_right(keys, (at, LAST)) if end.inclusive else bisect_left(keys, (at, -1))
+    if max(lo, hi) < len(keys):
+        return None
+    return lo, max(lo, hi)
+
+
+def _instant(window: CompiledWindow, bound: Bound, c: Context, e: Env) -> Any:
+    form = window.form(bound, c, e)
+    return form.value if form.grid is not None else None
