@@ -16,7 +16,7 @@ LAYERS = {
     "store": 3,
     "ingest": 4, "evaluate": 4,
     "membership": 5,
-    "segments": 6, "realtime": 6, "activation": 6, "ai": 6,
+    "segments": 6, "realtime": 6, "activation": 6, "ai": 6, "stream": 6,
     "demo": 7,
     "api": 8, "cli": 8, "ui": 8,
 }  # fmt: skip

@@ -1,7 +1,9 @@
-"""``segmint generate`` and ``segmint demo``: a realistic retailer, ingested and stitched."""
+"""``segmint generate`` and ``segmint demo``: a realistic retailer, ingested and stitched,
+segmented in batch, and its last day replayed through the streaming processor."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,7 +23,9 @@ from segmint.cli.output import console, progress, table
 from segmint.cli.workspace import create_sandbox
 from segmint.demo import DEFAULT_END
 from segmint.demo import generate as generate_files
+from segmint.demo.replay import display_names, replay_last_day
 from segmint.demo.segments import DEMO_SEGMENTS
+from segmint.evaluate.streaming import Trigger
 from segmint.ingest.pipeline import IngestReport, OnError
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog
@@ -97,6 +101,7 @@ def demo(
         _summarise(workspace, reports)
         _segment(workspace)
         _customer_ai(workspace)
+        _stream(workspace)
 
 
 def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
@@ -224,6 +229,60 @@ def _churn_model(workspace: Workspace) -> tuple[train.Trained, scoring.Scores, i
         segments.apply(con, [CHURN_SEGMENT])
         report = segments.evaluate(con, [CHURN_SEGMENT.name], END)
     return trained, scores, report.segments[0].qualified
+
+
+#: Transitions of the replay shown one by one; the rest are counted.
+SHOWN = 12
+
+
+def _stream(workspace: Workspace) -> None:
+    """Replay the last day through the streaming processor: entries and exits as they
+    happen, those caused by events and those caused by windows lapsing."""
+    began = time.perf_counter()
+    replayed = replay_last_day(workspace.con, END)
+    seconds = time.perf_counter() - began
+    transitions = replayed.transitions
+    lapsed = sum(t.trigger is Trigger.CLOCK for t in transitions)
+    console.print(
+        f"[bold]streaming replay[/] from {replayed.start:%Y-%m-%d %H:%M} "
+        f"to {replayed.end:%Y-%m-%d %H:%M}: "
+        f"{replayed.events:,} events, {replayed.profiles:,} profiles held, "
+        f"{len(transitions):,} transitions ({lapsed:,} as windows lapsed) in {seconds:.2f} s"
+    )
+    names = display_names(workspace.con, {int(str(t.profile)) for t in transitions[:SHOWN]})
+    table(
+        f"first {min(SHOWN, len(transitions))} transitions, as they happened",
+        ["time", "profile", "segment", "change", "cause"],
+        [
+            (
+                f"{t.time:%H:%M:%S}",
+                names.get(int(str(t.profile)), str(t.profile)),
+                replayed.names[t.segment],
+                t.status,
+                "event" if t.trigger is Trigger.EVENT else "window lapsed",
+            )
+            for t in transitions[:SHOWN]
+        ],
+    )
+    counts = replayed.counts()
+    table(
+        "transitions of the day by segment and cause (+ entered, - exited; "
+        "lapse: the clock passed a window's end, no event)",
+        ["segment", "+ event", "+ lapse", "- event", "- lapse"],
+        [
+            (name, *(counts[name, status, trigger] for status in STATUSES for trigger in Trigger))
+            for name in sorted({name for name, _, _ in counts})
+        ],
+    )
+    if replayed.disagreements:
+        console.print(
+            f"[red]streaming differs from the segment job for {replayed.disagreements} profiles"
+        )
+    else:
+        console.print(f"streaming agrees with the segment job at {END:%Y-%m-%d %H:%M}")
+
+
+STATUSES = ("entered", "exited")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -22,6 +24,21 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> Connection:
 def query_arrow(con: Connection, query: str, params: list[object] | None = None) -> pa.Table:
     """A query's result as an Arrow table, without the extra copy of a DB-API fetch."""
     return con.sql(query, params=params).to_arrow_table()
+
+
+@contextmanager
+def registered(con: Connection, name: str, table: pa.Table) -> Iterator[None]:
+    """An Arrow table visible to SQL as ``name`` within the block. After a failed statement
+    the transaction refuses even to unregister; the view is then left for the next
+    registration of the name to replace, and the statement's own error is what propagates."""
+    con.register(name, table)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
 
 
 def write_jsonl(table: pa.Table, path: Path) -> None:

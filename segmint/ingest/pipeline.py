@@ -1,5 +1,6 @@
-"""Ingestion of one file into one dataset: read, validate, register identities, store, stitch,
-all in one transaction, and idempotent (a file or an event ``_id`` seen before adds nothing)."""
+"""Ingestion of one file into one dataset: read and validate, then store, register identities
+and stitch (``ingest.write``) in one transaction; idempotent (a file or an event ``_id`` seen
+before adds nothing)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from segmint.errors import Problem, ValidationError
 from segmint.ingest.conform import Mismatch, conform
 from segmint.ingest.readers import FileFormat, detect_format, iter_records, read_table
 from segmint.ingest.validate import RecordValidator
-from segmint.schema.arrow import IDENTITY_MAP, IDENTITY_TYPE, arrow_schema
-from segmint.schema.model import Schema, SchemaClass
+from segmint.ingest.write import records_table, time_ordered, write_records
+from segmint.schema.model import Schema
 from segmint.store import catalog, identities, records
 from segmint.store.workspace import Workspace
 
@@ -74,19 +75,18 @@ def ingest_file(
         raise ValidationError(report.problems)
     quarantine_tmp = _write_quarantine(workspace, batch_id, rejected) if rejected else None
     with workspace.transaction():
-        written = records.write_batch(con, dataset, table, batch_id)
-        report.added, report.duplicates = written.added, written.duplicates
-        report.graph = identities.resolve_profiles(con, list(namespaces.values()), identity_cap)
-        records.record_batch(
+        stored = write_records(
             con,
-            report.batch_id,
-            dataset.name,
-            str(path),
-            report.records,
-            report.added,
-            report.duplicates,
-            report.rejected,
+            dataset,
+            table,
+            batch_id=batch_id,
+            source=str(path),
+            namespaces=list(namespaces.values()),
+            identity_cap=identity_cap,
+            rejected=report.rejected,
         )
+        report.added, report.duplicates = stored.added, stored.duplicates
+        report.graph = identities.summary(con)
         if fail_after_write is not None:
             fail_after_write()
     if quarantine_tmp is not None:
@@ -108,7 +108,7 @@ def _read_valid(
             validator.namespaces,
             from_text=file_format.is_text,
         )
-        return _sorted(table, schema), []
+        return time_ordered(table, schema), []
     except (Mismatch, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
     valid: list[dict[str, object]] = []
@@ -126,15 +126,7 @@ def _read_valid(
             rejected.append((original, problems))
         else:
             valid.append(normalised)
-    target = arrow_schema(schema.tree()).append(pa.field(IDENTITY_MAP, IDENTITY_TYPE))
-    return _sorted(pa.Table.from_pylist(valid, schema=target), schema), rejected
-
-
-def _sorted(table: pa.Table, schema: Schema) -> pa.Table:
-    """Events are stored in time order: window queries then skip whole row groups."""
-    if schema.schema_class is SchemaClass.EVENT and table.num_rows:
-        return table.sort_by("timestamp")
-    return table
+    return records_table(schema, valid), rejected
 
 
 def _content_hash(path: Path) -> str:

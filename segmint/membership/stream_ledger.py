@@ -1,37 +1,161 @@
 """Streaming transitions into the same membership ledger and history as batch jobs, with cause
-``streaming``. Lives above ``evaluate`` (which may not import the ledger): the CLI wires the
-processor's transitions here."""
+``streaming``, and the checkpoints of named streams: how far each stream's input was consumed,
+its clock, and the profiles it has touched. A micro-batch writes its transitions and its
+checkpoint in the transaction that stores its events, so a restart resumes exactly after the
+last committed batch. Lives above ``evaluate`` (which may not import the ledger)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from segmint.engines.duckdb import Connection
+import pyarrow as pa
+
+from segmint.engines.duckdb import Connection, registered
+from segmint.store.catalog import now
 
 #: (profile_id, segment_id, "entered" | "exited", time, definition version)
 Row = tuple[int, str, str, datetime, int]
 
 
 def append(con: Connection, rows: list[Row], job_id: str) -> None:
-    """Apply transitions in time order; the caller wraps them in a transaction."""
-    for profile, segment, change, at, version in sorted(rows, key=lambda row: row[3]):
-        status = "realized" if change == "entered" else "exited"
+    """Every transition into the history, and each (profile, segment)'s last one into the
+    ledger, set-based (a micro-batch can carry thousands); the caller wraps them in a
+    transaction. A realization sets the qualification and entry times; an exit keeps them."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda row: row[3])
+    history = pa.table(
+        {
+            "profile_id": pa.array([row[0] for row in ordered], pa.int64()),
+            "segment_id": [row[1] for row in ordered],
+            "status": [_STATUS[row[2]] for row in ordered],
+            "changed_at": pa.array([row[3] for row in ordered], pa.timestamp("us")),
+            "version": pa.array([row[4] for row in ordered], pa.int32()),
+        }
+    )
+    qualified_latest: dict[tuple[int, str], Row] = {}
+    exited_only: dict[tuple[int, str], Row] = {}
+    for row in ordered:
+        key = (row[0], row[1])
+        if row[2] == "entered" or key in qualified_latest:
+            qualified_latest[key] = row
+            exited_only.pop(key, None)
+        else:  # a new pair's times are its first exit's; a known pair keeps its own
+            first = exited_only.get(key, row)
+            exited_only[key] = (*first[:4], row[4])
+    with registered(con, "stream_history", history):
         con.execute(
-            "INSERT INTO membership_history VALUES (?, ?, ?, ?, ?, ?, 'streaming')",
-            [profile, segment, status, at, version, job_id],
+            f"INSERT INTO membership_history SELECT {_COLUMNS}, $job, 'streaming' "
+            "FROM stream_history",
+            {"job": job_id},
         )
+    _upsert(con, _entries_kept(ordered, qualified_latest), job_id, keep_times=False)
+    _upsert(con, list(exited_only.values()), job_id, keep_times=True)
+
+
+_STATUS = {"entered": "realized", "exited": "exited"}
+_COLUMNS = "profile_id, segment_id, status, changed_at, version"
+
+
+def _entries_kept(ordered: list[Row], latest: dict[tuple[int, str], Row]) -> list[Row]:
+    """Each pair's last transition, timed by its last entry in the batch: an exit after an
+    entry in the same batch keeps that entry's times."""
+    entered: dict[tuple[int, str], datetime] = {}
+    for row in ordered:
+        if row[2] == "entered":
+            entered[(row[0], row[1])] = row[3]
+    return [
+        (profile, segment, change, entered[(profile, segment)], version)
+        for (profile, segment), (_, _, change, _, version) in latest.items()
+    ]
+
+
+def _upsert(con: Connection, rows: list[Row], job_id: str, *, keep_times: bool) -> None:
+    """Rows as the ledger's latest state; ``keep_times`` leaves a known pair's times alone."""
+    if not rows:
+        return
+    latest = pa.table(
+        {
+            "profile_id": pa.array([row[0] for row in rows], pa.int64()),
+            "segment_id": [row[1] for row in rows],
+            "status": [_STATUS[row[2]] for row in rows],
+            "changed_at": pa.array([row[3] for row in rows], pa.timestamp("us")),
+            "version": pa.array([row[4] for row in rows], pa.int32()),
+        }
+    )
+    times = (
+        ""
+        if keep_times
+        else "last_qualification_time = excluded.last_qualification_time, "
+        "entered_at = excluded.entered_at, "
+    )
+    with registered(con, "stream_latest", latest):
         con.execute(
-            """
-            INSERT INTO memberships VALUES ($p, $s, $status, $at, $at, $version, $job)
-            ON CONFLICT (profile_id, segment_id) DO UPDATE SET
-                status = excluded.status,
-                last_qualification_time = CASE WHEN excluded.status = 'realized'
-                    THEN excluded.last_qualification_time
-                    ELSE memberships.last_qualification_time END,
-                entered_at = CASE WHEN excluded.status = 'realized'
-                    THEN excluded.entered_at ELSE memberships.entered_at END,
-                version = excluded.version, job_id = excluded.job_id
-            """,
-            {"p": profile, "s": segment, "status": status, "at": at, "version": version,
-             "job": job_id},
-        )  # fmt: skip
+            "INSERT INTO memberships SELECT profile_id, segment_id, status, changed_at, "
+            "changed_at, version, $job FROM stream_latest "
+            "ON CONFLICT (profile_id, segment_id) DO UPDATE SET "
+            f"status = excluded.status, {times}"
+            "version = excluded.version, job_id = excluded.job_id",
+            {"job": job_id},
+        )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a named stream stands after its last committed micro-batch. ``offset`` is the
+    position of the last input consumed (a line number, or events accepted so far)."""
+
+    stream: str
+    dataset: str
+    offset: int = 0
+    clock: datetime | None = None
+    latest: datetime | None = None
+    events: int = 0
+
+
+def checkpoint(con: Connection, stream: str) -> Checkpoint | None:
+    row = con.execute(
+        "SELECT stream, dataset, input_offset, clock, latest_event, events "
+        "FROM stream_checkpoints WHERE stream = ?",
+        [stream],
+    ).fetchone()
+    if row is None:
+        return None
+    name, dataset, offset, clock, latest, events = row
+    return Checkpoint(str(name), str(dataset), int(offset), clock, latest, int(events))
+
+
+def save(con: Connection, mark: Checkpoint) -> None:
+    """Record a stream's new position; the caller's transaction also holds its batch."""
+    con.execute(
+        """
+        INSERT INTO stream_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (stream) DO UPDATE SET
+            dataset = excluded.dataset, input_offset = excluded.input_offset,
+            clock = excluded.clock, latest_event = excluded.latest_event,
+            events = excluded.events, updated_at = excluded.updated_at
+        """,
+        [mark.stream, mark.dataset, mark.offset, mark.clock, mark.latest, mark.events, now()],
+    )
+
+
+def touch(con: Connection, stream: str, identity_keys: Collection[int]) -> None:
+    """Remember the profiles (by a stable identity key) a stream holds state for."""
+    if identity_keys:
+        con.execute(
+            "INSERT INTO stream_profiles SELECT ?, unnest(?) ON CONFLICT DO NOTHING",
+            [stream, list(identity_keys)],
+        )
+
+
+def touched(con: Connection, stream: str) -> list[tuple[int, int]]:
+    """(identity key, current profile id) of every profile the stream has touched; a merge
+    since may have folded several into one profile."""
+    rows = con.execute(
+        "SELECT s.identity_key, p.profile_id FROM stream_profiles s "
+        "JOIN identity_profiles p USING (identity_key) WHERE s.stream = ? ORDER BY 1",
+        [stream],
+    ).fetchall()
+    return [(int(key), int(profile)) for key, profile in rows]

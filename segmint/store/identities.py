@@ -8,14 +8,27 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmint.engines.duckdb import Connection
 from segmint.errors import NotFoundError, UsageError
 from segmint.identity.graph import Identity, Link, Namespace, resolve
 
 
-def register(con: Connection, entries: pa.Table, batch_id: str) -> np.ndarray:
-    """Store new identities and links of a batch; return each record's primary identity key.
+@dataclass(frozen=True)
+class Registered:
+    """Each record's primary identity key, and how many identities and links were new."""
+
+    keys: np.ndarray
+    identities: int
+    links: int
+
+
+NOTHING_REGISTERED = Registered(np.empty(0, np.int64), 0, 0)
+
+
+def register(con: Connection, entries: pa.Table, batch_id: str) -> Registered:
+    """Store new identities and links of a batch.
 
     ``entries`` is the long form: one row per (record, identity) with columns
     ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``.
@@ -34,6 +47,7 @@ def register(con: Connection, entries: pa.Table, batch_id: str) -> np.ndarray:
             GROUP BY namespace, id
             """
         )
+        new_identities = _changed(con)
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE keyed AS
@@ -41,25 +55,39 @@ def register(con: Connection, entries: pa.Table, batch_id: str) -> np.ndarray:
             FROM incoming_identities i JOIN identities x USING (namespace, id)
             """
         )
-        con.execute(
-            """
-            INSERT INTO identity_links
-            WITH pairs AS (
-                SELECT least(p.k, o.k) AS a, greatest(p.k, o.k) AS b, min(o.seen_at) AS seen_at
-                FROM keyed p JOIN keyed o ON p.record = o.record AND p."primary" AND p.k <> o.k
-                GROUP BY 1, 2)
-            SELECT a, b, seen_at, ? FROM pairs
-            WHERE NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.a = pairs.a AND l.b = pairs.b)
-            """,
-            [batch_id],
-        )
+        new_links = 0
+        if entries.num_rows > pc.count_distinct(entries["record"]).as_py():
+            new_links = _link(con, batch_id)  # some record names more than one identity
         primary = con.execute(
             'SELECT record, k FROM keyed WHERE "primary" ORDER BY record'
         ).fetchnumpy()
     finally:
         con.unregister("incoming_identities")
         con.execute("DROP TABLE IF EXISTS keyed")
-    return np.asarray(primary["k"], dtype=np.int64)
+    return Registered(np.asarray(primary["k"], dtype=np.int64), new_identities, new_links)
+
+
+def _link(con: Connection, batch_id: str) -> int:
+    """Store the links between each record's primary identity and its other ones."""
+    con.execute(
+        """
+        INSERT INTO identity_links
+        WITH pairs AS (
+            SELECT least(p.k, o.k) AS a, greatest(p.k, o.k) AS b, min(o.seen_at) AS seen_at
+            FROM keyed p JOIN keyed o ON p.record = o.record AND p."primary" AND p.k <> o.k
+            GROUP BY 1, 2)
+        SELECT a, b, seen_at, ? FROM pairs
+        WHERE NOT EXISTS (SELECT 1 FROM identity_links l WHERE l.a = pairs.a AND l.b = pairs.b)
+        """,
+        [batch_id],
+    )
+    return _changed(con)
+
+
+def _changed(con: Connection) -> int:
+    """Rows the last INSERT added."""
+    row = con.fetchone()
+    return int(row[0]) if row else 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +171,60 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
         kept_out=len(result.kept_out),
         evicted=len(result.evictions),
     )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What resolving after a batch changed: whether the whole graph was resolved again, and
+    the profile ids (before and after) whose identities changed, e.g. by a merge."""
+
+    regraphed: bool
+    moved: frozenset[int]
+
+
+def update_profiles(
+    con: Connection, namespaces: list[Namespace], cap: int, registered: Registered
+) -> Resolution:
+    """Resolve profiles after a batch, only as far as needed: a batch that linked identities
+    resolves the whole graph again (a link can merge, split over the cap, or be kept out); one
+    that only added unlinked identities gives each its own profile, which is what a full
+    resolution would give them, without reading every link. New identities have the highest
+    keys (``register`` numbers them after every stored one)."""
+    if registered.links == 0:
+        if registered.identities:
+            con.execute(
+                "INSERT INTO identity_profiles SELECT identity_key, identity_key "
+                "FROM identities WHERE identity_key > "
+                "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
+            )
+        return Resolution(False, frozenset())
+    before = _mapping(con)
+    resolve_profiles(con, namespaces, cap)
+    after = _mapping(con)
+    moved = {
+        profile
+        for key in before.keys() | after.keys()
+        if before.get(key) != after.get(key)
+        for profile in (before.get(key), after.get(key))
+        if profile is not None
+    }
+    return Resolution(True, frozenset(moved))
+
+
+def _mapping(con: Connection) -> dict[int, int]:
+    found = con.execute("SELECT identity_key, profile_id FROM identity_profiles").fetchnumpy()
+    return dict(zip(found["identity_key"].tolist(), found["profile_id"].tolist(), strict=True))
+
+
+def summary(con: Connection) -> GraphSummary:
+    """The resolved graph's sizes, as ``resolve_profiles`` reports them."""
+    row = con.execute(
+        "SELECT count(*), count(DISTINCT profile_id),"
+        " (SELECT count(*) FROM identity_issues WHERE kind = 'kept_out'),"
+        " (SELECT count(*) FROM identity_issues WHERE kind = 'evicted') FROM identity_profiles"
+    ).fetchone()
+    assert row is not None
+    return GraphSummary(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
 def display_identity_sql(profile_id: str) -> str:

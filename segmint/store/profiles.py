@@ -8,9 +8,13 @@ maps are single values. Stitching ``graph`` merges fragments of a whole identity
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from segmint.engines.duckdb import Connection
+from segmint.errors import NotFoundError
 from segmint.schema.fields import Node
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog, identities
@@ -48,6 +52,13 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
 
     With ``one_profile`` it takes one ``?`` parameter, the profile id.
     """
+    return _merged_sql(
+        schema, policy, f"WHERE {of_profile_sql(policy, 'f')}" if one_profile else ""
+    )
+
+
+def _merged_sql(schema: Schema, policy: MergePolicy, restrict: str) -> str:
+    """Merged profiles of the fragments ``restrict`` (a WHERE clause over ``f``, or "") keeps."""
     precedence = "0"
     where = []
     if policy.attribute_merge is AttributeMerge.DATASET:
@@ -58,7 +69,6 @@ def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: boo
         names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
         reserved = f"starts_with(f.dataset, '{RESERVED_DATASET_PREFIX}')"
         where.append(f"(f.dataset IN ({names}) OR {reserved})")
-    restrict = f"WHERE {of_profile_sql(policy, 'f')}" if one_profile else ""
     columns = ", ".join(
         f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}"
         for node in schema.tree().values()
@@ -99,17 +109,27 @@ def merged_profile(
     row = result.fetchone()
     if row is None:
         return {}
-    pruned: dict[str, Any] = _prune(dict(zip(names[1:], row[1:], strict=True)))
+    pruned: dict[str, Any] = prune(dict(zip(names[1:], row[1:], strict=True)))
     return pruned
 
 
-def _prune(value: Any) -> Any:
-    if isinstance(value, dict):
-        kept = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v is not None and v != {}}
-    if isinstance(value, list):
-        return [_prune(item) for item in value]
-    return value
+def prune(value: Any) -> Any:
+    """A stored row as evaluators see records: missing values are absent keys, not None.
+    Only containers are descended into (rows have thousands of scalars)."""
+    if type(value) is list:
+        return [prune(item) for item in value]
+    if type(value) is not dict:
+        return value
+    kept = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if type(item) is dict or type(item) is list:
+            item = prune(item)
+            if item == {}:
+                continue
+        kept[key] = item
+    return kept
 
 
 def profile_identities(
@@ -154,7 +174,103 @@ def profile_events(con: Connection, policy: MergePolicy, profile_id: int) -> lis
         [profile_id],
     )
     names = [column[0] for column in result.description or []]
-    return [_prune(dict(zip(names, row, strict=True))) for row in result.fetchall()]
+    return [prune(dict(zip(names, row, strict=True))) for row in result.fetchall()]
+
+
+@dataclass(frozen=True)
+class ProfileState:
+    """What evaluators need of one stored profile."""
+
+    profile_id: int
+    attributes: dict[str, Any]
+    events: list[dict[str, Any]]  # oldest first
+    realized: frozenset[str]  # ids and names of the segments it is realized in
+
+
+def profile_state_sql(policy: MergePolicy) -> str:
+    """One query for a profile's fragments, events and realized segments, reading only the
+    rows of its identity keys; parameters: the identity's namespace and id. The fragments are
+    merged in Python (``merge_fragments``): for a handful of rows that is far cheaper than
+    planning the merge query of a wide schema."""
+    keys = (
+        "SELECT identity_key FROM who"
+        if policy.stitching is Stitching.NONE
+        else "SELECT p.identity_key FROM identity_profiles p, who WHERE p.profile_id = who.graph"
+    )
+    owner = "identity_key" if policy.stitching is Stitching.NONE else "graph"
+    datasets = ""
+    if policy.attribute_merge is AttributeMerge.DATASET:
+        names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
+        datasets = (
+            f"AND (dataset IN ({names}) OR starts_with(dataset, '{RESERVED_DATASET_PREFIX}'))"
+        )
+    return f"""
+        WITH who AS (
+            SELECT x.identity_key, p.profile_id AS graph FROM identities x
+            JOIN identity_profiles p USING (identity_key) WHERE x.namespace = ? AND x.id = ?
+        ),
+        keys AS ({keys})
+        SELECT who.{owner},
+            (SELECT list(f) FROM (
+                SELECT * EXCLUDE (batch_id) FROM {FRAGMENTS}
+                WHERE identity_key IN (SELECT identity_key FROM keys) {datasets}) f),
+            (SELECT list(e ORDER BY e.timestamp, e._id) FROM (
+                SELECT * EXCLUDE (identity_key, dataset, batch_id) FROM {EVENTS}
+                WHERE identity_key IN (SELECT identity_key FROM keys)) e),
+            (SELECT list(label) FROM (
+                SELECT unnest([s.id, s.name]) AS label FROM memberships m
+                JOIN segments s ON s.id = m.segment_id
+                WHERE m.profile_id = who.{owner} AND m.status = 'realized'))
+        FROM who
+    """
+
+
+def profile_state(
+    con: Connection, schema: Schema, policy: MergePolicy, namespace: str, identity: str
+) -> ProfileState:
+    """The stored state of the profile of ``namespace:identity``, or a NotFoundError."""
+    row = con.execute(profile_state_sql(policy), [namespace, identity]).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"no profile has the identity {namespace}:{identity}",
+            hint="check the namespace and id; identities are case-sensitive",
+        )
+    profile_id, fragments, events, realized = row
+    return ProfileState(
+        int(profile_id),
+        merge_fragments(schema, policy, fragments or []),
+        [prune(event) for event in events or []],
+        frozenset(str(label) for label in realized or []),
+    )
+
+
+def merge_fragments(
+    schema: Schema, policy: MergePolicy, fragments: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One profile's fragments merged as ``merged_profiles_sql`` merges them: per attribute
+    (leaf or array), the non-null value of the best-ranked fragment, ranked by dataset
+    precedence (under that policy), then update time, then identity key."""
+    precedence = {name: i for i, name in enumerate(policy.datasets)}
+    by_dataset = policy.attribute_merge is AttributeMerge.DATASET
+
+    def rank(fragment: dict[str, Any]) -> tuple[int, datetime, int]:
+        order = precedence.get(fragment["dataset"], len(precedence)) if by_dataset else 0
+        return (-order, fragment["updated_at"] or datetime.min, fragment["identity_key"])
+
+    ranked = sorted(fragments, key=rank, reverse=True)
+    merged: dict[str, Any] = prune(_pick(schema.tree(), ranked))
+    return merged
+
+
+def _pick(nodes: dict[str, Node], rows: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+    picked: dict[str, Any] = {}
+    for name, node in nodes.items():
+        values = [row.get(name) if row else None for row in rows]
+        if node.leaf is not None or node.is_array:
+            picked[name] = next((value for value in values if value is not None), None)
+        else:
+            picked[name] = _pick(node.children, values)
+    return picked
 
 
 def resolve(

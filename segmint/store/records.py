@@ -20,6 +20,8 @@ from segmint.store.tables import EVENTS, FRAGMENTS
 class Written:
     added: int
     duplicates: int
+    #: The identities the batch registered (profile resolution needs to know what is new).
+    registered: identities.Registered = identities.NOTHING_REGISTERED
 
 
 def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: str) -> Written:
@@ -35,7 +37,8 @@ def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: st
         if is_event
         else pa.array([ingested_at] * table.num_rows, pa.timestamp("us"))
     )
-    keys = identities.register(con, _identity_entries(table[IDENTITY_MAP], seen_at), batch_id)
+    registered = identities.register(con, _identity_entries(table[IDENTITY_MAP], seen_at), batch_id)
+    keys = registered.keys
     data = table.drop_columns([IDENTITY_MAP])
     data = data.append_column("identity_key", pa.array(keys, pa.int64()))
     data = data.append_column("dataset", pa.array([dataset.name] * data.num_rows, pa.string()))
@@ -43,8 +46,10 @@ def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: st
     con.register("incoming_rows", data)
     try:
         if is_event:
-            return _insert_events(con, rows)
-        return _upsert_fragments(con, dataset.name, data.num_rows, ingested_at)
+            added = _insert_events(con, data["_id"])
+        else:
+            added = _upsert_fragments(con, dataset.name, ingested_at)
+        return Written(added, rows - added, registered)
     finally:
         con.unregister("incoming_rows")
 
@@ -77,20 +82,33 @@ def _first_of_each_id(data: pa.Table) -> pa.Table:
     return data.take(first.take(pc.sort_indices(first)))
 
 
-def _insert_events(con: Connection, rows: int) -> Written:
+#: Up to this many events, a batch looks its ``_id``s up (an index lookup where streaming
+#: created one) rather than anti-joining every stored event.
+LOOKUP_BATCH = 1000
+
+
+def _insert_events(con: Connection, ids: pa.ChunkedArray) -> int:
     """New events only: an ``_id`` already stored, or repeated in the batch, is a duplicate."""
-    con.execute(
-        f"""
-        INSERT INTO {EVENTS} BY NAME
-        SELECT * FROM incoming_rows i
-        WHERE NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e._id = i._id)
-        """
-    )
-    added = _changed(con)
-    return Written(added, rows - added)
+    if len(ids) <= LOOKUP_BATCH:
+        stored = con.execute(f"SELECT _id FROM {EVENTS} WHERE _id IN ?", [ids.to_pylist()])
+        seen = [row[0] for row in stored.fetchall()]
+        con.execute(
+            f"INSERT INTO {EVENTS} BY NAME SELECT * FROM incoming_rows "
+            "WHERE NOT list_contains(?, _id)",
+            [seen],
+        )
+    else:
+        con.execute(
+            f"""
+            INSERT INTO {EVENTS} BY NAME
+            SELECT * FROM incoming_rows i
+            WHERE NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e._id = i._id)
+            """
+        )
+    return _changed(con)
 
 
-def _upsert_fragments(con: Connection, dataset: str, rows: int, ingested_at: object) -> Written:
+def _upsert_fragments(con: Connection, dataset: str, ingested_at: object) -> int:
     """One fragment per (dataset, primary identity): a newer record replaces the older one."""
     con.execute(
         """
@@ -111,7 +129,7 @@ def _upsert_fragments(con: Connection, dataset: str, rows: int, ingested_at: obj
     )
     added = _changed(con)
     con.execute("DROP TABLE latest_fragments")
-    return Written(added, rows - added)
+    return added
 
 
 def _changed(con: Connection) -> int:

@@ -71,6 +71,13 @@ SANDBOX_DDL = (
         instance VARCHAR NOT NULL, model_version INTEGER NOT NULL, scored_at TIMESTAMP NOT NULL,
         profile_id BIGINT NOT NULL, probability DOUBLE NOT NULL, score INTEGER NOT NULL,
         percentile INTEGER NOT NULL, bucket VARCHAR NOT NULL, factors JSON NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS stream_checkpoints (
+        stream VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, input_offset BIGINT NOT NULL,
+        clock TIMESTAMP, latest_event TIMESTAMP, events BIGINT NOT NULL,
+        updated_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS stream_profiles (
+        stream VARCHAR NOT NULL, identity_key BIGINT NOT NULL,
+        PRIMARY KEY (stream, identity_key))""",
 )
 
 #: Columns every event row has besides the schema's own fields.
@@ -106,10 +113,31 @@ def create_data_tables(con: Connection, profile: Schema, event: Schema) -> None:
     con.execute(f"CREATE TABLE {EVENTS} ({_columns_ddl(EVENT_KEY_COLUMNS, event.tree())})")
 
 
+def index_event_ids(con: Connection) -> None:
+    """Index events by ``_id``: a small batch then finds its duplicates by lookups instead of
+    a scan of every event. Created when a sandbox first streams, as the index slows bulk
+    loads; ingestion keeps it up to date from then on."""
+    con.execute(f"CREATE INDEX IF NOT EXISTS {EVENT_ID_INDEX} ON {EVENTS} (_id)")
+
+
+EVENT_ID_INDEX = "events_by_id"
+
+
 def add_columns(con: Connection, table: str, old: Schema, new: Schema) -> None:
-    """Add what the new schema has beyond the old one to a data table, keeping all rows."""
+    """Add what the new schema has beyond the old one to a data table, keeping all rows.
+    DuckDB cannot alter a nested column of an indexed table: its indexes are dropped first
+    and created again after."""
+    indexes = con.execute(
+        "SELECT index_name, sql FROM duckdb_indexes() "
+        "WHERE table_name = ? AND schema_name = current_schema()",
+        [table],
+    ).fetchall()
+    for name, _ in indexes:
+        con.execute(f"DROP INDEX {quote(name)}")
     for column_path, sql_type in _new_nodes(old.tree(), new.tree(), []):
         con.execute(f"ALTER TABLE {table} ADD COLUMN {column_path} {sql_type}")
+    for _, sql in indexes:
+        con.execute(sql)
 
 
 def _new_nodes(

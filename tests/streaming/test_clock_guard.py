@@ -17,9 +17,7 @@ from segmint.schema.model import SchemaClass
 
 def test_now_as_a_value_does_not_stall_the_clock() -> None:
     schemas = default_schemas()
-    plan = bind(
-        parse("createdAt = now"), schemas[SchemaClass.PROFILE], schemas[SchemaClass.EVENT]
-    )
+    plan = bind(parse("createdAt = now"), schemas[SchemaClass.PROFILE], schemas[SchemaClass.EVENT])
     processor = Processor(EdgeSegments({"second-day": plan}), resolve=lambda event: "p1")
     start = datetime(2026, 3, 1, 12)
     profile = ProfileData(attributes={"createdAt": start + timedelta(days=2)})

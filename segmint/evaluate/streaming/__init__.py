@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from segmint.evaluate.streaming.processor import Clock, Processor, Transition
+from segmint.evaluate.streaming.processor import Clock, Processor, Transition, Trigger
 
-__all__ = ["Clock", "Processor", "Transition"]
+__all__ = ["Clock", "Processor", "Transition", "Trigger"]

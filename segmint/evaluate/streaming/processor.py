@@ -36,6 +36,15 @@ class Clock(StrEnum):
     WALL = "wall"
 
 
+class Trigger(StrEnum):
+    """What made a transition happen: an event of the profile, or the clock reaching an instant
+    at which the result changes with no new event (a window lapsing, or an event ahead of the
+    watermark becoming visible)."""
+
+    EVENT = "event"
+    CLOCK = "clock"
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     profile: ProfileKey
@@ -43,6 +52,7 @@ class Transition:
     status: str  # "entered" or "exited"
     time: datetime
     cause: str = "streaming"
+    trigger: Trigger = Trigger.EVENT
 
 
 Subscriber = Callable[[Transition], None]
@@ -62,7 +72,8 @@ def primary_identity(event: Event) -> ProfileKey:
 
 class Processor:
     """``resolve`` maps an event to its profile; ``load`` gives a profile not in memory yet
-    (default: a new, empty one)."""
+    (default: a new, empty one). A profile given with ``segments`` is realized in those of
+    them that the processor evaluates: only a change from there is a transition."""
 
     def __init__(
         self,
@@ -92,17 +103,40 @@ class Processor:
     def subscribe(self, callback: Subscriber) -> None:
         self._subscribers.append(callback)
 
+    @property
+    def latest(self) -> datetime | None:
+        """The latest event time seen (the watermark's source in event-time mode)."""
+        return self._latest
+
     def members(self, profile: ProfileKey) -> frozenset[str]:
         state = self.profiles.get(profile)
         return frozenset(state.members) if state is not None else frozenset()
 
+    def resume(self, clock: datetime | None, latest: datetime | None) -> None:
+        """Continue a stream checkpointed with this clock and latest event time (before any
+        profile is added back), so a restart neither rewinds nor re-fires what is recorded."""
+        self.clock, self._latest = clock, latest
+
     def add_profile(self, key: ProfileKey, data: ProfileData) -> None:
         """A profile known before the stream (from the store): evaluated at the clock, so its
         windows lapse on time even if no event of it arrives."""
-        self.profiles[key] = ProfileState.of(data)
+        self.profiles[key] = self._state(data)
         self._fresh.append(key)
         if self.clock is not None:
             self.advance(self.clock)
+
+    def forget(self, key: ProfileKey) -> None:
+        """Drop a profile and its timers (it was merged into another or split): it is loaded
+        again, as it now is, when an event of it arrives."""
+        if self.profiles.pop(key, None) is not None:
+            self._fresh = [fresh for fresh in self._fresh if fresh != key]
+            for segment in self.segments.order:
+                self.timers.set((key, segment), None)
+
+    def _state(self, data: ProfileData) -> ProfileState:
+        state = ProfileState.of(data)
+        state.members = {s for s in self.segments.order if s in data.segments}
+        return state
 
     def feed(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -124,7 +158,7 @@ class Processor:
         state = self.profiles.get(key)
         if state is None:
             loaded = self._load(key) if self._load is not None else ProfileData()
-            state = self.profiles[key] = ProfileState.of(loaded)
+            state = self.profiles[key] = self._state(loaded)
             if self.clock is None:
                 self._fresh.append(key)
             else:
@@ -183,7 +217,9 @@ class Processor:
             else:
                 state.members.discard(segment)
                 state.labels -= labels
-            self._emit(Transition(key, segment, "entered" if outcome.member else "exited", at))
+            status = "entered" if outcome.member else "exited"
+            trigger = Trigger.CLOCK if from_timer else Trigger.EVENT
+            self._emit(Transition(key, segment, status, at, trigger=trigger))
 
     def _emit(self, transition: Transition) -> None:
         for subscriber in self._subscribers:

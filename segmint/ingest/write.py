@@ -1,0 +1,68 @@
+"""Writing validated records into a dataset inside the caller's transaction: store them
+(events idempotent by ``_id``), register their identities, resolve profiles as far as the new
+links require, and log the batch. File ingestion and the streaming service both write here, so
+a record stored either way is stored the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from segmint.engines.duckdb import Connection
+from segmint.identity.graph import Namespace
+from segmint.schema.arrow import IDENTITY_MAP, IDENTITY_TYPE, arrow_schema
+from segmint.schema.model import Schema, SchemaClass
+from segmint.store import identities, records
+from segmint.store.catalog import Dataset
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one batch changed: records added and duplicates, and the identity resolution."""
+
+    added: int
+    duplicates: int
+    resolution: identities.Resolution
+
+
+def records_table(schema: Schema, valid: Sequence[dict[str, Any]]) -> pa.Table:
+    """Validated records (``RecordValidator`` output) as a table in storage order."""
+    target = arrow_schema(schema.tree()).append(pa.field(IDENTITY_MAP, IDENTITY_TYPE))
+    return time_ordered(pa.Table.from_pylist(list(valid), schema=target), schema)
+
+
+def time_ordered(table: pa.Table, schema: Schema) -> pa.Table:
+    """Events are stored in time order: window queries then skip whole row groups."""
+    if schema.schema_class is SchemaClass.EVENT and table.num_rows:
+        return table.sort_by("timestamp")
+    return table
+
+
+def write_records(
+    con: Connection,
+    dataset: Dataset,
+    table: pa.Table,
+    *,
+    batch_id: str,
+    source: str,
+    namespaces: list[Namespace],
+    identity_cap: int,
+    rejected: int = 0,
+) -> Stored:
+    """Store one batch; the caller holds the transaction (and may add to it)."""
+    written = records.write_batch(con, dataset, table, batch_id)
+    resolution = identities.update_profiles(con, namespaces, identity_cap, written.registered)
+    records.record_batch(
+        con,
+        batch_id,
+        dataset.name,
+        source,
+        table.num_rows + rejected,
+        written.added,
+        written.duplicates,
+        rejected,
+    )
+    return Stored(written.added, written.duplicates, resolution)

@@ -1,0 +1,1 @@
+"""Durable streaming into a sandbox: the service behind ``segmint stream`` and ``/collection``."""

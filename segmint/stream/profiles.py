@@ -1,0 +1,159 @@
+"""Many stored profiles at once, as the streaming processor holds them: merged attributes,
+events (optionally only those up to an instant) and the segments each is realized in, read in
+a few queries however many profiles are asked for, and only the columns the segments read
+(a profile's history is most of the processor's memory and of the time to load it)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from segmint.engines.duckdb import Connection, query_arrow
+from segmint.evaluate.reference import ProfileData
+from segmint.plan.nodes import Plan
+from segmint.schema.model import EVENT_SYSTEM_FIELDS, SchemaClass
+from segmint.store import catalog
+from segmint.store.catalog import MergePolicy, Stitching
+from segmint.store.profiles import merged_profiles_sql, profile_key_sql, prune
+from segmint.store.tables import EVENTS, quote
+
+_WANTED = "wanted_profiles"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The top-level event and profile columns a set of segments reads."""
+
+    events: frozenset[str]
+    profile: frozenset[str]
+
+    @classmethod
+    def of(cls, plans: Iterable[Plan]) -> Columns:
+        events: set[str] = set(EVENT_SYSTEM_FIELDS)
+        profile: set[str] = set()
+        for plan in plans:
+            events |= {_top(path) for path in plan.event_fields}
+            profile |= {_top(path) for path in plan.profile_fields}
+        return cls(frozenset(events), frozenset(profile))
+
+    def event_sql(self, alias: str) -> str:
+        return ", ".join(f"{alias}.{quote(name)}" for name in sorted(self.events))
+
+
+def _top(path: str) -> str:
+    """The top-level column of a field path (``productListItems[].SKU``: productListItems)."""
+    return path.split(".")[0].split("[")[0]
+
+
+def load_profiles(
+    con: Connection,
+    profile_ids: Collection[int],
+    columns: Columns,
+    *,
+    until: datetime | None = None,
+    realized: dict[int, frozenset[str]] | None = None,
+) -> dict[int, ProfileData]:
+    """The profiles under the default merge policy (a profile with no data is empty).
+    ``realized`` replaces the ledger's segments (ids and names) per profile, e.g. a batch
+    result at ``until``."""
+    if not profile_ids:
+        return {}
+    policy = catalog.merge_policy(con, None)
+    con.register(_WANTED, pa.table({"id": pa.array(sorted(profile_ids), pa.int64())}))
+    try:
+        attributes = _attributes(con, policy, columns) if columns.profile else {}
+        events = _events(con, policy, columns, until)
+        segments = realized if realized is not None else _realized(con)
+    finally:
+        con.unregister(_WANTED)
+    return {
+        key: ProfileData(
+            attributes.get(key, {}), events.get(key, []), segments.get(key, frozenset())
+        )
+        for key in profile_ids
+    }
+
+
+#: Up to this many profiles are merged one by one (each reads only its own fragments); more
+#: are merged in one pass over every fragment.
+_ONE_BY_ONE = 16
+
+
+def _attributes(
+    con: Connection, policy: MergePolicy, columns: Columns
+) -> dict[int, dict[str, object]]:
+    schema = catalog.schema(con, SchemaClass.PROFILE)
+    wanted = [int(row[0]) for row in con.execute(f"SELECT id FROM {_WANTED}").fetchall()]
+    chosen = ", ".join(quote(name) for name in sorted(columns.profile))
+    if len(wanted) <= _ONE_BY_ONE:
+        one = merged_profiles_sql(schema, policy, one_profile=True)
+        query = f"SELECT profile_id, {chosen} FROM ({one})"
+        return dict(row for key in wanted for row in _records(con, query, [key]))
+    rows = _records(
+        con,
+        f"SELECT profile_id, {chosen} FROM ({merged_profiles_sql(schema, policy)}) "
+        f"WHERE profile_id IN (SELECT id FROM {_WANTED})",
+    )
+    return dict(rows)
+
+
+def _events(
+    con: Connection, policy: MergePolicy, columns: Columns, until: datetime | None
+) -> dict[int, list[dict[str, object]]]:
+    if policy.stitching is Stitching.NONE:
+        keys = f"SELECT id FROM {_WANTED}"
+    else:
+        keys = (
+            "SELECT p.identity_key FROM identity_profiles p "
+            f"WHERE p.profile_id IN (SELECT id FROM {_WANTED})"
+        )
+    found: dict[int, list[dict[str, object]]] = {}
+    for profile, event in _records(
+        con,
+        f"SELECT {profile_key_sql(policy, 'e')} AS profile_id, {columns.event_sql('e')} "
+        f"FROM {EVENTS} e WHERE e.identity_key IN ({keys}) "
+        "AND e.timestamp <= coalesce(?, e.timestamp) ORDER BY e.timestamp, e._id",
+        [until],
+    ):
+        found.setdefault(profile, []).append(event)
+    return found
+
+
+def _realized(con: Connection) -> dict[int, frozenset[str]]:
+    rows = con.execute(
+        "SELECT m.profile_id, list(s.id) || list(s.name) FROM memberships m "
+        "JOIN segments s ON s.id = m.segment_id WHERE m.status = 'realized' "
+        f"AND m.profile_id IN (SELECT id FROM {_WANTED}) GROUP BY m.profile_id"
+    ).fetchall()
+    return {int(profile): frozenset(labels) for profile, labels in rows}
+
+
+def events_between(
+    con: Connection, columns: Columns, start: datetime, end: datetime
+) -> list[tuple[int, dict[str, object]]]:
+    """(profile id, event) of every event in ``(start, end]`` in time order, under the default
+    merge policy: what a replay of that period feeds the processor."""
+    policy = catalog.merge_policy(con, None)
+    return _records(
+        con,
+        f"SELECT {profile_key_sql(policy, 'e')} AS profile_id, {columns.event_sql('e')} "
+        f"FROM {EVENTS} e WHERE e.timestamp > ? AND e.timestamp <= ? "
+        "ORDER BY e.timestamp, e._id",
+        [start, end],
+    )
+
+
+def _records(
+    con: Connection, query: str, params: list[object] | None = None
+) -> list[tuple[int, dict[str, object]]]:
+    """(profile id, the rest of the row as a pruned record) per row of a query whose first
+    column is ``profile_id``; read through Arrow, far faster than row tuples for nested data."""
+    table = query_arrow(con, query, params)
+    if any("map<" in str(field.type) for field in table.schema):
+        rows = table.to_pylist(maps_as_pydicts="strict")  # maps as dicts, as DuckDB gives them
+    else:
+        rows = table.to_pylist()  # much faster, when there is no map to convert
+    return [(int(row.pop("profile_id")), prune(row)) for row in rows]

@@ -1,0 +1,310 @@
+"""The streaming service: durable, exactly-once streaming of events into one sandbox.
+
+One long-lived ``EventStream`` per (sandbox, stream name) holds the streaming processor in
+memory between calls. Each call commits ONE transaction holding the batch's events (stored as
+ingestion stores them: idempotent by ``_id``, identities registered, profiles resolved), the
+membership transitions the batch caused (ledger and history, cause ``streaming``) and the
+stream's checkpoint. A restart rebuilds the processor from the store and the checkpoint, so
+every transition is recorded exactly once even after a crash. ``segmint stream`` and the REST
+API's ``/collection`` both use this class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from segmint.config import DEFAULT_IDENTITY_CAP
+from segmint.errors import Location, NotFoundError, Problem, UsageError, ValidationError
+from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.streaming import Clock, Processor, Transition
+from segmint.ingest.validate import RecordValidator
+from segmint.ingest.write import records_table, write_records
+from segmint.membership import stream_ledger
+from segmint.membership.stream_ledger import Checkpoint
+from segmint.realtime import published
+from segmint.schema.arrow import IDENTITY_MAP
+from segmint.schema.model import SchemaClass
+from segmint.store import catalog, definitions, tables
+from segmint.store.profiles import profile_key_sql
+from segmint.store.workspace import Workspace
+from segmint.stream.profiles import Columns, load_profiles
+
+Record = dict[str, Any]
+Subscriber = Callable[[Transition], None]
+
+#: The stream name the REST API's ``/collection`` uses unless told otherwise.
+COLLECTION = "collection"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What one committed call did: events stored, events already stored before (by ``_id``),
+    the transitions it recorded, and the stream's input offset after it."""
+
+    accepted: int
+    duplicates: int
+    offset: int
+    transitions: list[Transition] = field(default_factory=list)
+
+
+class EventStream:
+    """Durable streaming into one event dataset of the workspace's current sandbox.
+
+    Use::
+
+        stream = EventStream(workspace, "web")            # restores from the checkpoint
+        receipt = stream.collect([{"_id": "e1", ...}])    # JSON-decoded events
+        receipt.accepted, receipt.duplicates, receipt.transitions
+        [stream.describe(t) for t in receipt.transitions]   # JSON-ready
+
+    ``collect`` validates every event first (a ``ValidationError`` locates each problem as
+    ``[index].field`` and nothing is stored), then commits the events, their transitions and
+    the checkpoint in one transaction, and returns only after the commit; subscribers see the
+    transitions after the commit too. Events already stored (same ``_id``) are duplicates:
+    counted, not stored or evaluated again. ``advance`` moves the clock (firing window exits)
+    and commits what it fires. One object per sandbox and stream name, used by one thread at a
+    time: it holds the processor's state in memory between calls. After a failed commit it
+    rebuilds that state from the store, so memory never runs ahead of what is recorded. It
+    evaluates the segments published when it was created: create a new one after definitions
+    change (it restores from the checkpoint, so nothing is lost or recorded twice).
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        dataset: str,
+        *,
+        name: str = COLLECTION,
+        clock: Clock = Clock.EVENT,
+        lateness: timedelta = timedelta(0),
+        identity_cap: int = DEFAULT_IDENTITY_CAP,
+        source: str = "events",
+    ) -> None:
+        self.workspace, self.name = workspace, name
+        con = workspace.con
+        self.dataset = catalog.dataset(con, dataset)
+        if self.dataset.schema_class is not SchemaClass.EVENT:
+            raise UsageError(
+                f'dataset "{dataset}" holds profiles, not events',
+                hint="stream into an event dataset (`segmint dataset list`)",
+            )
+        tables.index_event_ids(con)
+        self.namespaces = catalog.namespaces(con)
+        self.schema = catalog.schema(con, SchemaClass.EVENT)
+        self.validator = RecordValidator(
+            self.schema,
+            self.dataset.identity_fields,
+            {namespace.name: namespace for namespace in self.namespaces},
+            source,
+        )
+        try:
+            self.edge, self.names = published(con)
+        except NotFoundError:  # nothing to evaluate yet: events are still collected
+            self.edge, self.names = EdgeSegments({}), {}
+        self._columns = Columns.of(self.edge.plans.values())
+        self.versions = {s.id: s.version for s in definitions.all_segments(con)}
+        self._policy = catalog.merge_policy(con, None)
+        self._clock, self._lateness, self._cap = clock, lateness, identity_cap
+        self._subscribers: list[Subscriber] = []
+        self._pending: list[Transition] = []
+        self._loaded: dict[int, ProfileData] = {}
+        self._profile_of: dict[tuple[str, str], int] = {}
+        found = stream_ledger.checkpoint(con, name)
+        if found is not None and found.dataset != self.dataset.name:
+            raise UsageError(
+                f'stream "{name}" reads into dataset "{found.dataset}", not "{dataset}"',
+                hint="give this input another stream name with --name",
+            )
+        self.checkpoint = found or Checkpoint(name, self.dataset.name)
+        self.processor = self._restore()
+
+    @property
+    def offset(self) -> int:
+        """The input position committed last: resume after it."""
+        return self.checkpoint.offset
+
+    def describe(self, transition: Transition) -> dict[str, object]:
+        """A transition as JSON-ready fields (what ``--emit jsonl`` prints and an API returns)."""
+        return {
+            "profile": transition.profile,
+            "segment": self.names.get(transition.segment, transition.segment),
+            "segmentId": transition.segment,
+            "status": transition.status,
+            "time": transition.time.isoformat(),
+            "cause": transition.cause,
+        }
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Call ``callback`` with each transition once its batch is committed."""
+        self._subscribers.append(callback)
+
+    def check(self, raw: object, line: int) -> Record:
+        """One decoded event validated (``line`` locates its problems), or a ValidationError."""
+        record, problems = self._validated(raw, line)
+        if record is None:
+            raise ValidationError(problems)
+        return record
+
+    def collect(self, events: Sequence[object]) -> Receipt:
+        """Validate a list of JSON-decoded events, then commit them durably with the
+        transitions they cause. Problems are located as ``[index].field``; with any problem
+        nothing is stored."""
+        records: list[Record] = []
+        problems: list[Problem] = []
+        for index, raw in enumerate(events):
+            record, found = self._validated(raw, index)
+            if record is None:
+                problems += [_at_index(index, problem) for problem in found]
+            else:
+                records.append(record)
+        if problems:
+            raise ValidationError(problems, hint="fix these events; none of this call was stored")
+        return self.commit(records, self.offset + len(events))
+
+    def commit(self, records: list[Record], offset: int) -> Receipt:
+        """Store validated records, feed them to the processor, and record the transitions and
+        the checkpoint at ``offset``, all in one transaction."""
+        con = self.workspace.con
+        stored_added = stored_duplicates = 0
+        try:
+            with self.workspace.transaction():
+                if records:
+                    stored = write_records(
+                        con,
+                        self.dataset,
+                        records_table(self.schema, records),
+                        batch_id=self._batch_id(offset),
+                        source=f"stream:{self.name}",
+                        namespaces=self.namespaces,
+                        identity_cap=self._cap,
+                    )
+                    stored_added, stored_duplicates = stored.added, stored.duplicates
+                    if stored.resolution.moved:
+                        self._regraphed(stored.resolution.moved)
+                    self._prepare(records)
+                    self.processor.feed(records)
+                transitions = self._record(offset, len(records))
+        except BaseException:
+            self.processor = self._restore()
+            raise
+        for transition in transitions:
+            for subscriber in self._subscribers:
+                subscriber(transition)
+        return Receipt(stored_added, stored_duplicates, offset, transitions)
+
+    def advance(self, to: datetime) -> Receipt:
+        """Move the clock to ``to`` (naive UTC), committing the transitions that fires."""
+        self.processor.advance(to)
+        return self.commit([], self.offset)
+
+    def _validated(self, raw: object, line: int) -> tuple[Record | None, list[Problem]]:
+        if not isinstance(raw, dict):
+            location = Location(self.validator.source, line)
+            return None, [Problem(location, "expected a JSON object (one event)")]
+        return self.validator.validate(dict(raw), line, from_text=False)
+
+    def _batch_id(self, offset: int) -> str:
+        digest = hashlib.sha256(f"stream:{self.name}:{offset}".encode()).hexdigest()
+        return f"{self.dataset.name}-{digest[:24]}"
+
+    def _prepare(self, records: list[Record]) -> None:
+        """Resolve the batch's primary identities to profiles in one query, remember newly
+        touched profiles, and read the ones not in memory yet in one go."""
+        con = self.workspace.con
+        wanted = {_primary(record) for record in records}
+        pairs = pa.table(
+            {
+                "namespace": [namespace for namespace, _ in wanted],
+                "id": [identity for _, identity in wanted],
+            }
+        )
+        con.register("stream_identities", pairs)
+        try:
+            rows = con.execute(
+                f"SELECT w.namespace, w.id, x.identity_key, {profile_key_sql(self._policy, 'x')} "
+                "FROM stream_identities w JOIN identities x USING (namespace, id)"
+            ).fetchall()
+        finally:
+            con.unregister("stream_identities")
+        self._profile_of = {(str(ns), str(value)): int(profile) for ns, value, _, profile in rows}
+        stream_ledger.touch(con, self.name, sorted({int(key) for _, _, key, _ in rows}))
+        missing = set(self._profile_of.values()) - self.processor.profiles.keys()
+        self._loaded = load_profiles(con, missing, self._columns)
+
+    def _regraphed(self, moved: frozenset[int]) -> None:
+        """Profiles merged or split by the batch's links: drop their old states and hold the
+        touched ones as they now are, exactly as a restart would rebuild them."""
+        for key in moved:
+            self.processor.forget(key)
+        con = self.workspace.con
+        current = {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
+        for key, data in sorted(load_profiles(con, current, self._columns).items()):
+            self.processor.add_profile(key, data)
+
+    def _resolve(self, event: Record) -> int:
+        return self._profile_of[_primary(event)]
+
+    def _load(self, key: object) -> ProfileData:
+        return self._loaded.pop(int(str(key)), ProfileData())
+
+    def _record(self, offset: int, consumed: int) -> list[Transition]:
+        """Write the pending transitions and the new checkpoint (inside the transaction)."""
+        transitions = list(self._pending)
+        self._pending.clear()
+        rows = [
+            (int(str(t.profile)), t.segment, t.status, t.time, self.versions[t.segment])
+            for t in transitions
+        ]
+        if rows:
+            stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}")
+        processor = self.processor
+        self.checkpoint = replace(
+            self.checkpoint,
+            offset=offset,
+            clock=processor.clock,
+            latest=processor.latest,
+            events=self.checkpoint.events + consumed,
+        )
+        stream_ledger.save(self.workspace.con, self.checkpoint)
+        return transitions
+
+    def _restore(self) -> Processor:
+        """The processor as the store and checkpoint say: the clock where it stopped, and every
+        profile the stream has touched with its stored data and ledger memberships, evaluated
+        at that clock so its timers are armed again (nothing recorded is emitted again)."""
+        con = self.workspace.con
+        self.checkpoint = stream_ledger.checkpoint(con, self.name) or Checkpoint(
+            self.name, self.dataset.name
+        )
+        self._pending.clear()
+        processor = Processor(
+            self.edge,
+            clock=self._clock,
+            lateness=self._lateness,
+            resolve=self._resolve,
+            load=self._load,
+        )
+        processor.subscribe(self._pending.append)
+        processor.resume(self.checkpoint.clock, self.checkpoint.latest)
+        touched = {profile for _, profile in stream_ledger.touched(con, self.name)}
+        for key, data in sorted(load_profiles(con, touched, self._columns).items()):
+            processor.add_profile(key, data)
+        return processor
+
+
+def _primary(record: Record) -> tuple[str, str]:
+    entry = next(e for e in record[IDENTITY_MAP] if e["primary"])
+    return str(entry["namespace"]), str(entry["id"])
+
+
+def _at_index(index: int, problem: Problem) -> Problem:
+    """A problem of the index-th event of a call, located as ``[index].field``."""
+    field_path = f"[{index}]" + (f".{problem.location.field}" if problem.location.field else "")
+    return Problem(Location(field=field_path), problem.message)

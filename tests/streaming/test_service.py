@@ -1,0 +1,104 @@
+"""The streaming service behind ``/collection``: a call commits its events with their
+transitions and returns a receipt; bad events are located by index and field and nothing of
+the call is stored; a new service on the same workspace picks up where the last one stopped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segmint.cli.main import app
+from segmint.errors import ValidationError
+from segmint.schema.fields import FieldType
+from segmint.schema.model import Schema, SchemaClass
+from segmint.store import catalog
+from segmint.store.workspace import Workspace
+from segmint.stream.service import EventStream
+from tests.conftest import count, event
+
+RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now].count() > 0'
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    for args in (
+        ["init"],
+        ["dataset", "create", "web", "--class", "event"],
+        ["segment", "create", "Recent searchers", "--pql", RECENT],
+    ):
+        result = runner.invoke(app, ["--workspace", str(ws), *args])
+        assert result.exit_code == 0, result.output
+    opened = Workspace.open(ws)
+    opened.use("prod")
+    return opened
+
+
+def history(workspace: Workspace) -> list[tuple[object, ...]]:
+    return workspace.con.execute(
+        "SELECT status, changed_at FROM membership_history ORDER BY changed_at"
+    ).fetchall()
+
+
+def test_collect_commits_events_and_transitions_once(workspace: Workspace) -> None:
+    with workspace:
+        stream = EventStream(workspace, "web")
+        seen: list[str] = []
+        stream.subscribe(lambda t: seen.append(t.status))
+        batch = [
+            event("a1", "2026-01-01T10:00:00Z", "search", ecid="A"),
+            event("b1", "2026-01-02T10:00:00Z", "pageView", ecid="B"),
+        ]
+        receipt = stream.collect(batch)
+        assert (receipt.accepted, receipt.duplicates, receipt.offset) == (2, 0, 2)
+        assert [t.status for t in receipt.transitions] == seen == ["entered"]
+        again = stream.collect(batch)
+        assert (again.accepted, again.duplicates, again.transitions) == (0, 2, [])
+        assert count(workspace, "events") == 2
+        exited = stream.advance(datetime(2026, 1, 20))
+        assert [t.status for t in exited.transitions] == ["exited"]
+        assert [status for status, _ in history(workspace)] == ["realized", "exited"]
+
+        restarted = EventStream(workspace, "web")
+        assert restarted.offset == 4 and restarted.processor.profiles
+        assert restarted.advance(datetime(2026, 2, 1)).transitions == []
+        assert len(history(workspace)) == 2
+
+
+def test_invalid_events_are_located_and_nothing_is_stored(workspace: Workspace) -> None:
+    with workspace:
+        stream = EventStream(workspace, "web")
+        good = event("g1", "2026-01-01T10:00:00Z", "search", ecid="A")
+        bad = {"_id": "x1", "eventType": "search", "identityMap": {"ecid": [{"id": "B"}]}}
+        with pytest.raises(ValidationError) as caught:
+            stream.collect([good, bad, "not an event"])
+        located = [str(problem) for problem in caught.value.problems]
+        assert located == [
+            "field [1].timestamp: is required for every event",
+            "field [2]: expected a JSON object (one event)",
+        ]
+        assert count(workspace, "events") == 0 and stream.offset == 0
+
+
+def test_the_schema_still_grows_nested_fields_after_streaming(workspace: Workspace) -> None:
+    """Streaming indexes events by ``_id``; DuckDB cannot alter a nested column of an indexed
+    table, so adding one drops and recreates the index around the change."""
+    with workspace:
+        stream = EventStream(workspace, "web")
+        stream.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")])
+        extension = Schema(SchemaClass.EVENT, {"commerce.order.coupon": FieldType.STRING})
+        with workspace.transaction() as con:
+            assert catalog.apply_schema(con, extension) == ["commerce.order.coupon"]
+        indexes = workspace.con.execute(
+            "SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'events' "
+            "AND schema_name = current_schema()"
+        ).fetchone()
+        assert indexes == (1,)
+        again = EventStream(workspace, "web").collect(
+            [event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]
+        )
+        assert (again.accepted, again.duplicates) == (0, 1)
