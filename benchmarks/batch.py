@@ -9,9 +9,13 @@ sum of the hand-written queries, and the peak RSS. A check column says whether e
 query selects exactly the profiles Segmint selects (and the reference on its sample).
 
 Demo data is generated once into benchmarks/.data/demo-N/ and ingested once into a workspace in
-benchmarks/.data/batch-ws-N/; both are reused by later runs.
+benchmarks/.data/batch-ws-N/; both are reused by later runs. Above 100k people it is generated
+and ingested in shards of 100k (seeds 7, 8, ...); ``--visit-rate`` scales the visits per person
+(2.3 gives about 100 events a person, so 1M people about 100M events).
 
     python benchmarks/batch.py --profiles 20000 --runs 3
+    nice python benchmarks/batch.py --profiles 1000000 --visit-rate 2.3 --prepare-only
+    nice python benchmarks/batch.py --profiles 1000000 --visit-rate 2.3 --runs 3 --sample 1000
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,8 @@ from rich.table import Table
 
 from segmint import segments
 from segmint.cli.workspace import create_sandbox
-from segmint.demo import DEFAULT_END, generate
+from segmint.demo import DEFAULT_END, generate, generate_tables
+from segmint.demo.writer import write_files
 from segmint.engines.duckdb import Connection
 from segmint.evaluate.batch import sources
 from segmint.evaluate.batch.compiler import Compiler
@@ -161,32 +166,84 @@ CASES = (
 # Data -------------------------------------------------------------------------------------
 
 
-def prepare_workspace(profiles: int, console: Console) -> Path:
-    """Demo files and an ingested workspace for ``profiles`` people, made once and reused."""
-    files = DATA / f"demo-{profiles}"
-    if not all((files / name).exists() for name, _, _ in DEMO_DATASETS):
-        console.print(f"generating demo data for {profiles:,} profiles into {files}")
-        started = time.perf_counter()
-        generate(files, profiles=profiles)
-        console.print(f"  generated in {time.perf_counter() - started:.1f} s")
-    folder = DATA / f"batch-ws-{profiles}"
+#: People per generated shard: larger data sets are generated and ingested shard by shard (seeds
+#: 7, 8, ...), so the generator's memory stays bounded (it holds a shard's events in memory).
+SHARD = 100_000
+#: A shard's files: events as Parquet, which ingests several times faster than JSON lines.
+SHARD_FILES = (("crm.csv", "crm"), ("web.parquet", "web"), ("app.parquet", "app"),
+               ("email.parquet", "email"))  # fmt: skip
+
+
+def data_name(profiles: int, visit_rate: float) -> str:
+    return f"{profiles}" if visit_rate == 1.0 else f"{profiles}-visits{visit_rate:g}"
+
+
+def prepare_workspace(profiles: int, visit_rate: float, console: Console) -> Path:
+    """Demo data for ``profiles`` people, ingested into a workspace, made once and reused.
+
+    Up to ``SHARD`` people it is the demo's files (seed 7), kept in benchmarks/.data/demo-N/;
+    beyond, shard after shard is generated, ingested and deleted, resuming after the last
+    shard ingested (identities of different shards can collide now and then, which stitches
+    those people into one profile)."""
+    folder = DATA / f"batch-ws-{data_name(profiles, visit_rate)}"
     if (folder / "ready").exists():
         return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    console.print(f"ingesting into {folder}")
-    with Workspace.open(folder, create=True) as workspace:
-        create_sandbox(workspace, "prod")
+    if not (folder / "created").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        with Workspace.open(folder, create=True) as workspace:
+            create_sandbox(workspace, "prod")
+            workspace.use("prod")
+            for _, name, schema_class in DEMO_DATASETS:
+                catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class))
+        (folder / "created").write_text("created\n")
+    with Workspace.open(folder) as workspace:
         workspace.use("prod")
-        for _, name, schema_class in DEMO_DATASETS:
-            catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class))
-        for file, name, _ in DEMO_DATASETS:
-            started = time.perf_counter()
-            report = ingest_file(workspace, files / file, name)
-            seconds = time.perf_counter() - started
-            console.print(f"  {file}: {report.added:,} records in {seconds:.1f} s")
+        if profiles <= SHARD:
+            files = DATA / f"demo-{data_name(profiles, visit_rate)}"
+            if not all((files / name).exists() for name, _, _ in DEMO_DATASETS):
+                timed(console, f"generating {profiles:,} people into {files}", lambda: generate(
+                    files, profiles=profiles, visit_rate=visit_rate))  # fmt: skip
+            ingest(workspace, files, [(file, name) for file, name, _ in DEMO_DATASETS], console)
+        for shard, start in enumerate(range(0, profiles if profiles > SHARD else 0, SHARD)):
+            done = folder / f"shard-{shard}.done"
+            if done.exists():
+                continue
+            files = DATA / f"shard-{data_name(profiles, visit_rate)}"
+            size = min(SHARD, profiles - start)
+            timed(console, f"generating shard {shard}: {size:,} people, seed {7 + shard}",
+                  partial(write_shard, files, size, 7 + shard, visit_rate))  # fmt: skip
+            ingest(workspace, files, list(SHARD_FILES), console)
+            shutil.rmtree(files)
+            done.write_text("ingested\n")
         workspace.con.execute("CHECKPOINT")
     (folder / "ready").write_text("ingested\n")
     return folder
+
+
+def write_shard(files: Path, profiles: int, seed: int, visit_rate: float) -> None:
+    tables = generate_tables(profiles, seed=seed, visit_rate=visit_rate)
+    shutil.rmtree(files, ignore_errors=True)
+    files.mkdir(parents=True)
+    parts = dict(zip((name for _, name in SHARD_FILES), (tables.crm, tables.web, tables.app,
+                                                          tables.email), strict=True))  # fmt: skip
+    write_files([(parts[name], files / file) for file, name in SHARD_FILES], lambda _: None)
+
+
+def timed(console: Console, what: str, action: Callable[[], object]) -> None:
+    console.print(what)
+    started = time.perf_counter()
+    action()
+    console.print(f"  done in {time.perf_counter() - started:.1f} s")
+
+
+def ingest(
+    workspace: Workspace, files: Path, datasets: list[tuple[str, str]], console: Console
+) -> None:
+    for file, name in datasets:
+        started = time.perf_counter()
+        report = ingest_file(workspace, files / file, name)
+        seconds = time.perf_counter() - started
+        console.print(f"  {file}: {report.added:,} records in {seconds:.1f} s")
 
 
 def define_segments(con: Connection) -> None:
@@ -196,14 +253,40 @@ def define_segments(con: Connection) -> None:
 # Timing -----------------------------------------------------------------------------------
 
 
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    action()  # warm-up, not timed
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
+@dataclass(frozen=True)
+class Timing:
+    """Medians of wall-clock and of process CPU seconds (all DuckDB threads): on a shared
+    machine the CPU time is the steadier of the two."""
+
+    wall: float
+    cpu: float
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> Timing:
+    return median_pair(action, None, runs)[0]
+
+
+def median_pair(
+    first: Callable[[], object], second: Callable[[], object] | None, runs: int
+) -> tuple[Timing, Timing]:
+    """Medians of two actions run alternately (after one warm-up each), so that changes in
+    the machine's load hit both alike."""
+    actions = [first] if second is None else [first, second]
+    for action in actions:
         action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    walls: list[list[float]] = [[] for _ in actions]
+    cpus: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for index, action in enumerate(actions):
+            started, cpu = time.perf_counter(), time.process_time()
+            action()
+            walls[index].append(time.perf_counter() - started)
+            cpus[index].append(time.process_time() - cpu)
+    timings = [
+        Timing(statistics.median(wall), statistics.median(cpu))
+        for wall, cpu in zip(walls, cpus, strict=True)
+    ]
+    return timings[0], timings[-1]
 
 
 def materialise(con: Connection, table: str, query: str) -> None:
@@ -293,13 +376,24 @@ def peak_rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=20_000)
+    parser.add_argument(
+        "--visit-rate",
+        type=float,
+        default=1.0,
+        help="scales visits (web and app events) per person; 2.3 gives ~100 events a person",
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="generate and ingest the data set, then stop"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--sample", type=int, default=2_000, help="profiles the reference interpreter evaluates"
     )
     args = parser.parse_args()
     console = Console(width=200)
-    folder = prepare_workspace(args.profiles, console)
+    folder = prepare_workspace(args.profiles, args.visit_rate, console)
+    if args.prepare_only:
+        return
     with Workspace.open(folder) as workspace:
         workspace.use("prod")
         con = workspace.con
@@ -309,21 +403,25 @@ def main() -> None:
         with workspace.transaction():
             segments.evaluate(con, names, AS_OF)  # ledger as of AS_OF, for inSegment
 
-        def job() -> None:
+        def job(as_of: datetime) -> None:
             con.execute("BEGIN TRANSACTION")
             try:
-                segments.evaluate(con, names, AS_OF)
+                segments.evaluate(con, names, as_of)
             finally:
                 con.execute("ROLLBACK")
 
-        job_seconds = median_seconds(job, args.runs)
-        profile_schema = catalog.schema(con, SchemaClass.PROFILE)
+        job_same, job_new = median_pair(
+            partial(job, AS_OF), partial(job, AS_OF + timedelta(seconds=1)), args.runs
+        )
+        plans = {case.name: segments.compile_pql(con, case.pql) for case in CASES}
+        profile_schema = sources.needed_schema(
+            catalog.schema(con, SchemaClass.PROFILE), list(plans.values())
+        )
         policy = catalog.merge_policy(con)
-        prepare_seconds = median_seconds(
+        prepared = median_seconds(
             lambda: sources.prepare(con, profile_schema, policy, AS_OF), args.runs
         )
         compiler = Compiler(AS_OF, profile_schema, catalog.schema(con, SchemaClass.EVENT))
-        plans = {case.name: segments.compile_pql(con, case.pql) for case in CASES}
         totals = con.execute("SELECT count(*) FROM seg_profiles").fetchone()
         events = con.execute("SELECT count(*) FROM seg_events").fetchone()
         profiles = int(totals[0]) if totals else 0
@@ -337,22 +435,27 @@ def main() -> None:
             title=(
                 f"batch segments, {args.profiles:,} demo people = {profiles:,} profiles, "
                 f"{int(events[0]) if events else 0:,} events, as_of {AS_OF:%Y-%m-%d}; "
-                f"median of {args.runs} (after 1 warm-up)"
+                f"median of {args.runs} alternating "
+                f"segmint and hand SQL runs (after 1 warm-up each); cpu: process CPU seconds"
             )
         )
         for column in (
-            "segment", "construct", "members", "segmint s", "hand SQL s", "ratio",
-            f"reference s (x{scale:.0f} of {len(sample_ids):,})", "same set", "ref = segmint",
+            "segment", "construct", "members", "segmint s", "hand SQL s", "ratio", "segmint cpu",
+            "hand cpu", "ratio cpu", f"reference s (x{scale:.0f} of {len(sample_ids):,})",
+            "ref / segmint", "same set", "ref = segmint",
         ):  # fmt: skip
             view.add_column(
                 column, justify="left" if column in ("segment", "construct") else "right"
             )
-        hand_total = 0.0
+        hand_total = Timing(0.0, 0.0)
         for case in CASES:
             query = compiler.segment_query(plans[case.name]).sql("duckdb")
-            ours = median_seconds(partial(materialise, con, "bench_ours", query), args.runs)
-            hand = median_seconds(partial(materialise, con, "bench_hand", case.baseline), args.runs)
-            hand_total += hand
+            ours, hand = median_pair(
+                partial(materialise, con, "bench_ours", query),
+                partial(materialise, con, "bench_hand", case.baseline),
+                args.runs,
+            )
+            hand_total = Timing(hand_total.wall + hand.wall, hand_total.cpu + hand.cpu)
             agrees = same_profiles(con, "bench_ours", "bench_hand")
             ours_sample = {
                 int(r[0])
@@ -361,32 +464,49 @@ def main() -> None:
                     "(SELECT profile_id FROM bench_sample)"
                 ).fetchall()
             }
+            referenced = reference.seconds[case.name] * scale
             view.add_row(
                 case.name,
                 case.construct,
                 f"{count(con, 'bench_ours'):,}",
-                f"{ours:.4f}",
-                f"{hand:.4f}",
-                f"{ours / hand:.2f}",
-                f"{reference.seconds[case.name] * scale:.2f}",
+                f"{ours.wall:.4f}",
+                f"{hand.wall:.4f}",
+                f"{ours.wall / hand.wall:.2f}",
+                f"{ours.cpu:.4f}",
+                f"{hand.cpu:.4f}",
+                f"{ours.cpu / hand.cpu:.2f}" if hand.cpu else "-",
+                f"{referenced:.2f}",
+                f"{referenced / ours.wall:,.0f}",
                 "yes" if agrees else "NO",
                 "yes" if ours_sample == reference.members[case.name] else "NO",
             )
         console.print(view)
-        summary = Table(title="whole job")
+        summary = Table(title="whole job (9 segments)")
         summary.add_column("")
-        summary.add_column("seconds", justify="right")
-        summary.add_row(
-            "segments.evaluate (relations + all segments + ledger)", f"{job_seconds:.3f}"
+        summary.add_column("wall s", justify="right")
+        summary.add_column("cpu s", justify="right")
+        rows = (
+            ("segments.evaluate, same as_of (ledger rows unchanged)", job_same),
+            ("segments.evaluate, new as_of (every realized row rewritten)", job_new),
+            ("  of which job relations (sources.prepare)", prepared),
+            ("sum of hand-written queries", hand_total),
         )
-        summary.add_row("  of which job relations (sources.prepare)", f"{prepare_seconds:.3f}")
-        summary.add_row("sum of hand-written queries", f"{hand_total:.3f}")
-        summary.add_row("ratio job / hand-written", f"{job_seconds / hand_total:.2f}")
-        summary.add_row(
-            "ratio (job - relations) / hand-written",
-            f"{(job_seconds - prepare_seconds) / hand_total:.2f}",
-        )
-        summary.add_row("peak RSS (MiB)", f"{peak_rss_mib():,.0f}")
+        for label, timing in rows:
+            summary.add_row(label, f"{timing.wall:.3f}", f"{timing.cpu:.3f}")
+        for label, timing in rows[:2]:
+            summary.add_row(
+                f"ratio {label.split(',')[1].split('(')[0].strip()} job / hand-written",
+                f"{timing.wall / hand_total.wall:.2f}",
+                f"{timing.cpu / hand_total.cpu:.2f}",
+            )
+            summary.add_row(
+                "  without the job relations",
+                f"{(timing.wall - prepared.wall) / hand_total.wall:.2f}",
+                f"{(timing.cpu - prepared.cpu) / hand_total.cpu:.2f}",
+            )
+        summary.add_row("peak RSS of this process (MiB)", f"{peak_rss_mib():,.0f}", "")
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        summary.add_row("DuckDB memory_limit", str(limit[0] if limit else "?"), "")
         console.print(summary)
 
 

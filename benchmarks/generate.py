@@ -5,7 +5,8 @@ Run: ``.venv/bin/python benchmarks/generate.py --profiles 2000 20000 --runs 3``
 For each size it times ``segmint.demo.generate`` (building the tables and writing crm.csv,
 web.jsonl, app.parquet, email.jsonl) and, as the baseline, writing the same Arrow tables with
 pyarrow's Parquet writer alone. Prints medians over the runs; ratio = generate / baseline.
-About 46 events are generated per profile, so 217,000 profiles give some 10M events.
+About 46 events are generated per profile, so 217,000 profiles give some 10M events;
+``--visit-rate 2.3`` scales visits to about 100 events per profile.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def _write_parquet(tables: DemoTables, directory: Path) -> None:
         pq.write_table(getattr(tables, name), directory / f"{name}.parquet")
 
 
-def _generate(profiles: int, seed: int, directory: Path) -> None:
-    generate(directory, profiles, seed=seed)
+def _generate(profiles: int, seed: int, visit_rate: float, directory: Path) -> None:
+    generate(directory, profiles, seed=seed, visit_rate=visit_rate)
 
 
 def main() -> None:
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--visit-rate", type=float, default=1.0, help="scales visits per person")
     args = parser.parse_args()
 
     header = (
@@ -60,11 +62,13 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for profiles in args.profiles:
-        tables = generate_tables(profiles, seed=args.seed)
+        tables = generate_tables(profiles, seed=args.seed, visit_rate=args.visit_rate)
         floor = _median_seconds(args.runs, partial(_write_parquet, tables))
         events = tables.events
         del tables
-        seconds = _median_seconds(args.runs, partial(_generate, profiles, args.seed))
+        seconds = _median_seconds(
+            args.runs, partial(_generate, profiles, args.seed, args.visit_rate)
+        )
         print(
             f"{profiles:>9,} {events:>11,} {seconds:>11.2f} {events / seconds:>11,.0f} "
             f"{floor:>15.2f} {seconds / floor:>6.1f}"

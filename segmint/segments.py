@@ -31,9 +31,12 @@ from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions, profiles
 from segmint.store.catalog import MergePolicy, now
 from segmint.store.definitions import Segment, SegmentSpec
+from segmint.store.identities import parse_identity
 
 #: Reports progress of a job: (segment name, segments done, segments in the job).
 Progress = Callable[[str, int, int], None]
+#: A job's results: (segment_id, profile_id) of every qualifying profile.
+_RESULTS = "seg_job_results"
 
 
 def compile_pql(con: Connection, pql: str) -> Plan:
@@ -136,53 +139,71 @@ def evaluate(
     progress: Progress | None = None,
 ) -> JobReport:
     """Run a segment job: the named segments (all published ones when None), in dependency
-    order, writing the ledger; the caller wraps it in a transaction."""
+    order, each segment's members collected in one job result relation, then the ledger
+    written from it in one set-based pass; the caller wraps it in a transaction."""
     as_of = as_of or datetime.now(UTC).replace(tzinfo=None)
     everything = definitions.all_segments(con)
+    known = {key: s for s in everything for key in (s.id, s.name)}
     chosen = (
         [s for s in everything if s.spec.lifecycle == definitions.Lifecycle.PUBLISHED]
         if names is None
-        else [definitions.find(con, name) for name in names]
+        else [known.get(name) or definitions.find(con, name) for name in names]
     )
     if not chosen:
         raise NotFoundError(
             "no segments to evaluate", hint="create one with `segmint segment create`"
         )
-    plans = {segment.id: compile_pql(con, segment.spec.pql) for segment in chosen}
+    profile = catalog.schema(con, SchemaClass.PROFILE)
+    event = catalog.schema(con, SchemaClass.EVENT)
+    plans = {s.id: bind(parse(s.spec.pql), profile, event, source=s.spec.pql) for s in chosen}
     by_id = {segment.id: segment for segment in chosen}
     order = evaluation_order(plans, {segment.name: segment.id for segment in chosen})
     report = JobReport(str(uuid.uuid4()), as_of)
     started = time.perf_counter()
-    compiler = _compiler(con, as_of)
-    profile_schema = catalog.schema(con, SchemaClass.PROFILE)
+    compiler = Compiler(as_of, profile, event)
+    profile_schema = sources.needed_schema(profile, list(plans.values()))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_RESULTS} (segment_id VARCHAR, profile_id BIGINT)")
+    referenced = frozenset().union(*(plan.segments for plan in plans.values()))
     prepared: str | None = None
-    for done, segment_id in enumerate(order):
+    done: list[Segment] = []
+    for segment_id in order:
         segment = by_id[segment_id]
         if progress:
-            progress(segment.name, done, len(order))
+            progress(segment.name, len(done), len(order))
         policy = catalog.merge_policy(con, segment.spec.merge_policy)
         if policy.name != prepared:
             sources.prepare(con, profile_schema, policy, as_of)
+            for earlier in done:  # this job's results, not the stored ledger, for inSegment
+                _publish(con, earlier, referenced)
             prepared = policy.name
-        report.segments.append(_run_one(con, compiler, segment, plans[segment_id], report))
+        report.segments.append(_run_one(con, compiler, segment, plans[segment_id]))
+        _publish(con, segment, referenced)
+        done.append(segment)
+    versions = {segment.id: segment.version for segment in done}
+    moved = ledger.record_job(con, versions, _RESULTS, as_of, report.id)
+    for metrics in report.segments:
+        transitions = moved[metrics.segment_id]
+        metrics.qualified, metrics.entered = transitions.qualified, transitions.entered
+        metrics.exited = transitions.exited
+    con.execute(f"DROP TABLE {_RESULTS}")
     report.seconds = time.perf_counter() - started
     _record_job(con, report)
     return report
 
 
-def _run_one(
-    con: Connection, compiler: Compiler, segment: Segment, plan: Plan, report: JobReport
-) -> SegmentMetrics:
+def _run_one(con: Connection, compiler: Compiler, segment: Segment, plan: Plan) -> SegmentMetrics:
+    """Evaluate one segment into the job's results; the ledger counts come later, from the
+    job's one ledger write."""
     started = time.perf_counter()
     query = compiler.segment_query(plan).sql("duckdb")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE seg_result AS {query}")
-    moved = ledger.record(con, segment.id, segment.version, "seg_result", report.as_of, report.id)
-    sources.publish(con, segment.id, segment.name, "seg_result")
-    con.execute("DROP TABLE seg_result")
-    return SegmentMetrics(
-        segment.id, segment.name, moved.qualified, moved.entered, moved.exited,
-        time.perf_counter() - started,
-    )  # fmt: skip
+    con.execute(f"INSERT INTO {_RESULTS} SELECT ?, profile_id FROM ({query})", [segment.id])
+    return SegmentMetrics(segment.id, segment.name, 0, 0, 0, time.perf_counter() - started)
+
+
+def _publish(con: Connection, segment: Segment, referenced: frozenset[str]) -> None:
+    """This job's members of a segment for the job's later ``inSegment``, if one refers to it."""
+    if segment.id in referenced or segment.name in referenced:
+        sources.publish(con, segment.id, segment.name, _RESULTS)
 
 
 def _record_job(con: Connection, report: JobReport) -> None:
@@ -206,18 +227,10 @@ def _record_job(con: Connection, report: JobReport) -> None:
 
 def profile_data(con: Connection, identity: str, merge_policy: str | None = None) -> ProfileData:
     """The merged profile, events and realized segments of an identity, as evaluators see them."""
-    policy, _, profile_id = profiles.resolve(con, identity, merge_policy)
+    policy = catalog.merge_policy(con, merge_policy)
     schema = catalog.schema(con, SchemaClass.PROFILE)
-    realized = con.execute(
-        "SELECT unnest([s.id, s.name]) FROM memberships m JOIN segments s ON s.id = m.segment_id "
-        "WHERE m.profile_id = ? AND m.status = 'realized'",
-        [profile_id],
-    ).fetchall()
-    return ProfileData(
-        profiles.merged_profile(con, schema, policy, profile_id),
-        profiles.profile_events(con, policy, profile_id),
-        frozenset(str(row[0]) for row in realized),
-    )
+    state = profiles.profile_state(con, schema, policy, *parse_identity(identity))
+    return ProfileData(state.attributes, state.events, state.realized)
 
 
 def _definition(con: Connection, segment_or_pql: str) -> tuple[Plan, MergePolicy]:

@@ -68,10 +68,13 @@ def generate_tables(
     days: int = 180,
     end: datetime = DEFAULT_END,
     progress: Progress | None = None,
+    visit_rate: float = 1.0,
 ) -> DemoTables:
-    """``profiles`` people (known and anonymous) active over the ``days`` days before ``end``."""
+    """``profiles`` people (known and anonymous) active over the ``days`` days before ``end``;
+    ``visit_rate`` scales how often they visit (and so the web and app events per person)."""
     with _system_allocator():
-        return _tables(profiles, seed, days, end, _reporter(progress, len(_TABLE_STEPS)))
+        report = _reporter(progress, len(_TABLE_STEPS))
+        return _tables(profiles, seed, days, end, report, visit_rate)
 
 
 def generate(
@@ -81,11 +84,12 @@ def generate(
     days: int = 180,
     end: datetime = DEFAULT_END,
     progress: Progress | None = None,
+    visit_rate: float = 1.0,
 ) -> DemoFiles:
     """Write crm.csv, web.jsonl, app.parquet and email.jsonl into ``out_dir``."""
     report = _reporter(progress, len(_TABLE_STEPS) + _FILE_COUNT)
     with _system_allocator():
-        tables = _tables(profiles, seed, days, end, report)
+        tables = _tables(profiles, seed, days, end, report, visit_rate)
         out_dir.mkdir(parents=True, exist_ok=True)
         files = DemoFiles(
             crm=out_dir / "crm.csv",
@@ -109,12 +113,17 @@ def generate(
 
 
 def _tables(
-    profiles: int, seed: int, days: int, end: datetime, report: Callable[[str], None]
+    profiles: int,
+    seed: int,
+    days: int,
+    end: datetime,
+    report: Callable[[str], None],
+    visit_rate: float = 1.0,
 ) -> DemoTables:
-    if profiles < 1 or days < 1:
+    if profiles < 1 or days < 1 or not visit_rate > 0:
         raise UsageError(
-            f"cannot generate {profiles} profiles over {days} days",
-            hint="use at least 1 profile and 1 day",
+            f"cannot generate {profiles} profiles over {days} days at visit rate {visit_rate}",
+            hint="use at least 1 profile and 1 day, and a visit rate above 0",
         )
     end = end.replace(tzinfo=UTC) if end.tzinfo is None else end.astimezone(UTC)
     begin = end - timedelta(days=days)
@@ -123,7 +132,7 @@ def _tables(
     people = sample_people(streams[0], profiles, begin_ms, end_ms)
     identities = sample_identities(streams[1], people)
     report("people")
-    sessions = sample_sessions(streams[2], people, identities)
+    sessions = sample_sessions(streams[2], people, identities, visit_rate)
     report("visits")
     visits = session_events(streams[3], sessions, identities)
     sends = campaigns(begin, end)

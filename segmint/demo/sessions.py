@@ -73,9 +73,13 @@ class Sessions:
     purchase: Bools
 
 
-def sample_sessions(rng: np.random.Generator, people: People, identities: Identities) -> Sessions:
+def sample_sessions(
+    rng: np.random.Generator, people: People, identities: Identities, visit_rate: float = 1.0
+) -> Sessions:
+    """Each person's visits; ``visit_rate`` scales how often everyone comes (1 is the demo's
+    shop; benchmarks raise it to reach a target event count without more people)."""
     active_days = (people.stop_ms - people.start_ms) / DAY_MS
-    rate = SESSIONS_PER_DAY * people.activity * active_days
+    rate = SESSIONS_PER_DAY * visit_rate * people.activity * active_days
     person = np.repeat(np.arange(people.count), rng.poisson(rate))
     count = len(person)
     start_ms = _start_times(rng, people, person)

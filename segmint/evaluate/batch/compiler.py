@@ -14,7 +14,6 @@ semantics, so every evaluator computes the same instants.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,12 @@ from segmint.evaluate.batch import sql
 from segmint.evaluate.batch.builtins import compile_call
 from segmint.evaluate.batch.context import EVENTS, MEMBERS, PROFILE_ALIAS, PROFILES, Binding, row
 from segmint.evaluate.batch.sequence import compile_sequence
+from segmint.evaluate.batch.walk import (
+    mentions_profile,
+    over_events,
+    reads_events,
+    reads_profile_row,
+)
 from segmint.evaluate.batch.windows import WindowCompiler
 from segmint.plan import nodes as pn
 from segmint.plan import semantics
@@ -82,6 +87,9 @@ class Compiler:
     def predicate(self, node: pn.Node) -> sge.Expr:
         """SQL that is TRUE or FALSE, never NULL."""
         if isinstance(node, pn.And):
+            grouped = self._grouped_and(node.items)
+            if grouped is not None:
+                return grouped
             return sql.and_(*(self.predicate(item) for item in node.items))
         if isinstance(node, pn.Or):
             return sql.or_(*(self.predicate(item) for item in node.items))
@@ -152,11 +160,11 @@ class Compiler:
         return sge.and_(present, sql.not_(found) if node.negated else found)
 
     def _truthy(self, value: pn.Node) -> sge.Expr:
-        if _over_events(value) and self._profile_free(value):
+        if over_events(value) and self._profile_free(value):
             var = self.fresh("_v")
             alias, query = self._event_query(value, var, None, correlated=False)
             return self._members_of(query.select(sql.col("profile_id", alias)))
-        if _over_events(value):
+        if over_events(value):
             return self._event_exists(value)
         return sql.not_(self.absent(self.value(value), pn.type_of(value)))
 
@@ -236,7 +244,7 @@ class Compiler:
             binding = self.variable(target.name)
             if binding.row is not None:
                 return sql.col(node.field, binding.row)
-        if _over_events(target):
+        if over_events(target):
             return self._event_list(node)
         base = self.value(target)
         if not pn.type_of(target).many:
@@ -259,7 +267,7 @@ class Compiler:
     # Collections --------------------------------------------------------------------------
 
     def _aggregate(self, node: pn.Aggregate) -> sge.Expr:
-        if _over_events(node.source):
+        if over_events(node.source):
             return self._event_aggregate(node)
         items = self._list_source(node.source, node.var, node.condition)
         if node.function == "count":
@@ -283,7 +291,7 @@ class Compiler:
         return sql.fn("list_filter", items, sql.lam(item, test))
 
     def _filter_list(self, node: pn.Filter) -> sge.Expr:
-        if _over_events(node):
+        if over_events(node):
             raise PQLError(
                 "a filtered xEvent can only be counted, aggregated, tested or projected",
                 hint="use .count(), sum(...), exists, or a field of it",
@@ -314,13 +322,13 @@ class Compiler:
         return sql.fn("list_transform", first, sql.lam(pair, sql.field(sql.ident(pair), "v")))
 
     def _quantify(self, node: pn.Quantify) -> sge.Expr:
-        if _over_events(node.source):
+        if over_events(node.source):
             return self._event_quantify(node)
         items = self.value(node.source)
         item = self.fresh("x")
         with self.bound(node.var, Binding(sql.ident(item))):
             test = self.predicate(node.condition)
-        if _reads_events(node.condition):
+        if reads_events(node.condition):
             return self._unnest_quantify(node.kind, items, item, test)
         if node.kind == "exists":
             return self.any_item(items, item, test)
@@ -346,54 +354,106 @@ class Compiler:
     def _profile_free(self, node: pn.Node) -> bool:
         """Whether a collection over events can be computed for every profile at once: it is
         not inside another variable's scope and reads nothing of the profile row."""
-        return not self._scope and not _reads_profile_row(node)
+        return not self._scope and not reads_profile_row(node)
+
+    def independent(self, *parts: pn.Node) -> bool:
+        """Whether plan parts can be computed for every profile at once: they are not inside
+        another variable's scope and read nothing of the profile row."""
+        return not self._scope and not any(mentions_profile(part) for part in parts)
 
     def _members_of(self, query: sge.Select, negated: bool = False) -> sge.Expr:
         """``p.profile_id [NOT] IN (query)``: a semi-join on one grouped pass over the events."""
         found = sge.In(this=sql.col("profile_id", PROFILE_ALIAS), query=sge.Subquery(this=query))
         return sge.Not(this=found) if negated else found
 
-    def _grouped_compare(self, node: pn.Compare) -> sge.Expr | None:
-        """``xEvent[...].count() >= 3``, ``sum ... > 200`` and the like as a GROUP BY ... HAVING
-        over the matching events, instead of a subquery per profile. Profiles with no matching
-        event get the aggregate of nothing (0 for count and sum, missing otherwise): they
-        qualify exactly when that value satisfies the comparison."""
+    def _groupable(self, node: pn.Compare) -> tuple[pn.Aggregate, str, int | float] | None:
+        """``aggregate op number`` (the aggregate over events, computable for every profile at
+        once), with the comparison turned so that the aggregate is on the left."""
         for aggregate, other, op in ((node.left, node.right, node.op),
                                      (node.right, node.left, _MIRROR[node.op])):  # fmt: skip
-            if not (
+            if (
                 isinstance(aggregate, pn.Aggregate)
-                and _over_events(aggregate.source)
+                and over_events(aggregate.source)
                 and isinstance(other, pn.Literal)
                 and isinstance(other.value, int | float)
                 and not isinstance(other.value, bool)
                 and self._profile_free(aggregate)
             ):
-                continue
-            alias, query = self._event_query(
-                aggregate.source, aggregate.var, aggregate.condition, correlated=False
-            )
-            reduced = self._reduce(aggregate, alias)
-            test = _comparison(op, reduced, sql.literal(other.value))
-            empty = 0 if aggregate.function in ("count", "sum") else None
-            grouped = query.select(sql.col("profile_id", alias)).group_by(
-                sql.col("profile_id", alias)
-            )
-            if semantics.compare(op, empty, other.value):
-                return self._members_of(grouped.having(sql.not_(sql.coalesce_false(test))), True)
-            return self._members_of(grouped.having(test))
+                return aggregate, op, other.value
         return None
 
-    def _reduce(self, node: pn.Aggregate, alias: str) -> sge.Expr:
-        """The SQL aggregate of ``node`` over rows of ``alias`` (sum of nothing is 0)."""
+    def _grouped_compare(self, node: pn.Compare) -> sge.Expr | None:
+        """``xEvent[...].count() >= 3``, ``sum ... > 200`` and the like as a GROUP BY ... HAVING
+        over the matching events, instead of a subquery per profile. Profiles with no matching
+        event get the aggregate of nothing (0 for count and sum, missing otherwise): they
+        qualify exactly when that value satisfies the comparison."""
+        found = self._groupable(node)
+        if found is None:
+            return None
+        aggregate, op, number = found
+        alias, query = self._event_query(
+            aggregate.source, aggregate.var, aggregate.condition, correlated=False
+        )
+        test = _comparison(op, self._reduce(aggregate, alias), sql.literal(number))
+        grouped = query.select(sql.col("profile_id", alias)).group_by(sql.col("profile_id", alias))
+        if _holds_for_none(aggregate, op, number):
+            return self._members_of(grouped.having(sql.not_(sql.coalesce_false(test))), True)
+        return self._members_of(grouped.having(test))
+
+    def _grouped_and(self, items: tuple[pn.Node, ...]) -> sge.Expr | None:
+        """Several event-aggregate comparisons of one conjunction (each possibly negated) in
+        one grouped pass with a FILTER per aggregate, as in "searched and did not buy": one
+        scan instead of one per comparison. A profile without any matching event must fail
+        one of them (a comparison the aggregate of nothing fails), as it has no group."""
+        parts: dict[int, tuple[pn.Aggregate, str, int | float, bool]] = {}
+        for index, item in enumerate(items):
+            negated = isinstance(item, pn.Not)
+            inner = item.item if isinstance(item, pn.Not) else item
+            found = self._groupable(inner) if isinstance(inner, pn.Compare) else None
+            if found is not None:
+                parts[index] = (*found, negated)
+        anchored = any(
+            not negated and not _holds_for_none(aggregate, op, number)
+            for aggregate, op, number, negated in parts.values()
+        )
+        if len(parts) < 2 or not anchored:
+            return None
+        alias = self.fresh("e")
+        wheres, tests = [], []
+        for aggregate, op, number, negated in parts.values():
+            where = sql.and_(
+                *self._event_filters(alias, aggregate.source, aggregate.var, aggregate.condition)
+            )
+            wheres.append(where)
+            reduced = self._reduce(aggregate, alias, only=where)
+            test = sql.coalesce_false(_comparison(op, reduced, sql.literal(number)))
+            tests.append(sql.not_(test) if negated else test)
+        grouped = (
+            sge.select(sql.col("profile_id", alias))
+            .from_(sge.to_table(EVENTS).as_(alias))
+            .where(sql.or_(*wheres))
+            .group_by(sql.col("profile_id", alias))
+            .having(sql.and_(*tests))
+        )
+        rest = [self.predicate(item) for index, item in enumerate(items) if index not in parts]
+        return sql.and_(self._members_of(grouped), *rest)
+
+    def _reduce(self, node: pn.Aggregate, alias: str, only: sge.Expr | None = None) -> sge.Expr:
+        """The SQL aggregate of ``node`` over rows of ``alias`` (sum of nothing is 0), over the
+        rows satisfying ``only`` if given."""
+        reduced: sge.Expr
         if node.function == "count":
-            return sge.Count(this=sge.Star())
-        assert node.value is not None, "only count has no value"
-        with self.bound(node.var, row(alias)):
-            value = self.value(node.value)
-        function = {"sum": sge.Sum, "average": sge.Avg, "min": sge.Min, "max": sge.Max}[
-            node.function
-        ]
-        reduced: sge.Expr = function(this=value)
+            reduced = sge.Count(this=sge.Star())
+        else:
+            assert node.value is not None, "only count has no value"
+            with self.bound(node.var, row(alias)):
+                value = self.value(node.value)
+            function = {"sum": sge.Sum, "average": sge.Avg, "min": sge.Min, "max": sge.Max}[
+                node.function
+            ]
+            reduced = function(this=value)
+        if only is not None and only != sql.TRUE:
+            reduced = sge.Filter(this=reduced, expression=sge.Where(this=only))
         if node.function == "sum":
             reduced = sge.Coalesce(this=reduced, expressions=[sge.Literal.number(0)])
         return reduced
@@ -404,20 +464,28 @@ class Compiler:
         """``FROM seg_events <alias>`` (joined to the profile row when ``correlated``), with every
         filter of ``source`` and ``condition`` applied; all their variables name the same row."""
         alias = self.fresh("e")
-        event_row = row(alias)
         query = sge.select().from_(sge.to_table(EVENTS).as_(alias))
         if correlated:
             query = query.where(
                 sql.col("profile_id", alias).eq(sql.col("profile_id", PROFILE_ALIAS))
             )
+        for test in self._event_filters(alias, source, var, condition):
+            query = query.where(test)
+        return alias, query
+
+    def _event_filters(
+        self, alias: str, source: pn.Node, var: str, condition: pn.Node | None
+    ) -> list[sge.Expr]:
+        """Every filter of ``source`` and ``condition`` over the events row ``alias``."""
         tests = [(var, condition)] if condition is not None else []
         while isinstance(source, pn.Filter):
             tests.append((source.var, source.condition))
             source = source.source
+        found = []
         for name, test in tests:
-            with self.bound(name, event_row):
-                query = query.where(sql.filter_form(self.predicate(test)))
-        return alias, query
+            with self.bound(name, row(alias)):
+                found.append(sql.filter_form(self.predicate(test)))
+        return found
 
     def _event_aggregate(self, node: pn.Aggregate) -> sge.Expr:
         alias, query = self._event_query(node.source, node.var, node.condition)
@@ -454,6 +522,12 @@ class Compiler:
 
 _MIRROR = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _LIST_AGGREGATES = {"sum": "list_sum", "average": "list_avg", "min": "list_min", "max": "list_max"}
+
+
+def _holds_for_none(aggregate: pn.Aggregate, op: str, number: int | float) -> bool:
+    """Whether the aggregate of no events (0 for count and sum, else missing) satisfies it."""
+    empty = 0 if aggregate.function in ("count", "sum") else None
+    return semantics.compare(op, empty, number)
 
 
 def _comparison(op: str, left: sge.Expr, right: sge.Expr) -> sge.Expr:
@@ -496,51 +570,3 @@ def _node_type(node: SchemaNode, parent: Type) -> Type:
     if node.leaf is not None:
         return Type(Kind(node.leaf.value), node.is_array)
     return Type(Kind.OBJECT, node.is_array, parent.scope, path)
-
-
-def _reads_events(node: pn.Node) -> bool:
-    """Whether a plan subtree reads the profile's events (compiles to a subquery)."""
-    if isinstance(node, pn.Events):
-        return True
-    return any(_reads_events(child) for child in _children_of(node))
-
-
-def _children_of(node: pn.Node) -> Iterator[pn.Node]:
-    for field in dataclasses.fields(node):  # every plan node is a dataclass
-        value = getattr(node, field.name)
-        for child in value if isinstance(value, tuple) else (value,):
-            if isinstance(child, pn.Node):
-                yield child
-
-
-def _reads_profile_row(collection: pn.Node) -> bool:
-    """Whether a collection over xEvent refers to the profile row beyond its own events: the
-    profile's attributes, its memberships, or its events again (a nested collection)."""
-    parts: list[pn.Node] = list(_filter_conditions(collection))
-    if isinstance(collection, pn.Aggregate | pn.Quantify):
-        parts += _filter_conditions(collection.source)
-        parts += [
-            part for part in (collection.condition, getattr(collection, "value", None)) if part
-        ]
-    return any(_mentions_profile(part) for part in parts)
-
-
-def _mentions_profile(node: pn.Node) -> bool:
-    if isinstance(node, pn.Profile | pn.InSegment | pn.Events):
-        return True
-    return any(_mentions_profile(child) for child in _children_of(node))
-
-
-def _filter_conditions(source: pn.Node) -> list[pn.Node]:
-    found = []
-    while isinstance(source, pn.Filter):
-        found.append(source.condition)
-        source = source.source
-    return found
-
-
-def _over_events(node: pn.Node) -> bool:
-    """Whether a collection is the profile's events (possibly filtered)."""
-    while isinstance(node, pn.Filter):
-        node = node.source
-    return isinstance(node, pn.Events)

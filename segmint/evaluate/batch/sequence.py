@@ -14,6 +14,7 @@ import sqlglot.expressions as sge
 
 from segmint.evaluate.batch import sql
 from segmint.evaluate.batch.context import EVENTS, PROFILE_ALIAS, row
+from segmint.evaluate.batch.pair import compile_pair
 from segmint.plan import nodes as pn
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 
 
 def compile_sequence(compiler: Compiler, node: pn.Sequence) -> sge.Expr:
-    return _from_step(compiler, node, 0, None)
+    """A two-step chain as a grouping or join (``pair``) where it has such a form, else
+    nested ``EXISTS``."""
+    pair = compile_pair(compiler, node)
+    return pair if pair is not None else _from_step(compiler, node, 0, None)
 
 
 def _from_step(compiler: Compiler, node: pn.Sequence, index: int, previous: str | None) -> sge.Expr:

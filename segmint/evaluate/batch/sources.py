@@ -8,6 +8,8 @@ from datetime import datetime
 
 from segmint.engines.duckdb import Connection
 from segmint.evaluate.batch.context import EVENTS, MEMBERS, PROFILES
+from segmint.evaluate.batch.walk import profile_fields
+from segmint.plan.nodes import Plan
 from segmint.schema.model import Schema
 from segmint.store.catalog import MergePolicy, Stitching
 from segmint.store.profiles import merged_profiles_sql, profile_key_sql
@@ -19,6 +21,23 @@ def universe_sql(policy: MergePolicy) -> str:
     if policy.stitching is Stitching.NONE:
         return "SELECT identity_key AS profile_id FROM identities"
     return "SELECT DISTINCT profile_id FROM identity_profiles"
+
+
+def needed_schema(profile_schema: Schema, plans: list[Plan]) -> Schema:
+    """The profile schema cut down to the top-level fields some plan reads: merging the
+    profile fragments is most of the cost of ``seg_profiles``, per field merged."""
+    needed: set[str] = set()
+    for plan in plans:
+        fields = profile_fields(plan.root)
+        if fields is None:
+            return profile_schema
+        needed |= fields
+    kept = {
+        path: kind
+        for path, kind in profile_schema.fields.items()
+        if path.split(".")[0].removesuffix("[]") in needed
+    }
+    return Schema(profile_schema.schema_class, kept)
 
 
 def prepare(
@@ -35,14 +54,15 @@ def prepare(
         universe = (
             f"SELECT * FROM ({universe}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7)"
         )
-    columns = ", ".join(f"m.{quote(name)}" for name in profile_schema.tree())
+    columns = "".join(f", m.{quote(name)}" for name in profile_schema.tree())
+    merged = (
+        f"LEFT JOIN ({merged_profiles_sql(profile_schema, policy)}) m USING (profile_id)"
+        if columns
+        else ""
+    )
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {PROFILES} AS
-        SELECT u.profile_id, {columns}
-        FROM ({universe}) u LEFT JOIN ({merged_profiles_sql(profile_schema, policy)}) m
-          ON m.profile_id = u.profile_id
-        """
+        f"CREATE OR REPLACE TEMP TABLE {PROFILES} AS SELECT u.profile_id{columns} "
+        f"FROM ({universe}) u {merged}"
     )
     cutoff = as_of.isoformat(sep=" ")  # a view takes no parameters; an ISO instant is safe
     con.execute(
@@ -69,10 +89,11 @@ def prepare(
 
 
 def publish(con: Connection, segment_id: str, name: str, results: str) -> None:
-    """Make a segment's fresh results what later segments of the job see for inSegment."""
+    """Make a segment's fresh results (its rows of ``results``: ``segment_id``,
+    ``profile_id``) what later segments of the job see for inSegment."""
     con.execute(f"DELETE FROM {MEMBERS} WHERE segment IN (?, ?)", [segment_id, name])
     con.execute(
-        f"INSERT INTO {MEMBERS} SELECT ?, profile_id FROM {results} "
-        f"UNION ALL SELECT ?, profile_id FROM {results}",
-        [segment_id, name],
+        f"INSERT INTO {MEMBERS} SELECT unnest([?, ?]), profile_id FROM {results} "
+        "WHERE segment_id = ?",
+        [segment_id, name, segment_id],
     )
