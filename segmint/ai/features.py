@@ -22,6 +22,8 @@ from segmint.store.catalog import MergePolicy
 from segmint.store.profiles import merged_profiles_sql
 from segmint.store.tables import quote
 
+#: Days of the event windows; per-type windows and the trend use some of them (the first
+#: grouped pass counts these only).
 WINDOWS = (7, 30, 90, 180)
 TYPE_WINDOWS = (30, 90)
 TREND_DAYS = 30
@@ -171,36 +173,38 @@ def build(
     policy: MergePolicy,
     goal_sql: str,
     cutoff: datetime,
-    population: str,
+    population: str | None,
+    events: str | None = None,
 ) -> FeatureMatrix:
-    """Features at ``cutoff`` for the profiles of the ``population`` relation (``profile_id``),
-    from events with ``timestamp <= cutoff`` only. Category columns hold NaN until ``encode``."""
+    """Features at ``cutoff`` for the profiles of the ``population`` relation (``profile_id``;
+    None: every profile) with events up to it, from events with ``timestamp <= cutoff`` only.
+    Category columns hold NaN until ``encode``. ``events``: a relation staged by
+    ``population.stage_events`` (any later end) to read instead of resolving the events again.
+
+    SQL groups the events once, into a row per profile, event type and goal flag (window
+    counts, order totals, first and last time); NumPy folds those few rows per profile into
+    every feature, instead of one filtered aggregate per feature over every event."""
     features = spec.features()
-    expressions = [_event_expression(f, cutoff) for f in features if f.kind not in _PROFILE_KINDS]
-    names = [f.name for f in features if f.kind not in _PROFILE_KINDS]
-    columns = ", ".join(
-        f"CAST({sql} AS DOUBLE) AS {quote(n)}" for sql, n in zip(expressions, names, strict=True)
-    )
-    attributes = _attributes_sql(spec, policy, cutoff)
-    rows = event_rows_sql(policy, goal_sql, f"e.timestamp <= {_ts(cutoff)}", spec.has_amount)
-    query = f"""
-        WITH ev AS ({rows}),
-        agg AS (SELECT profile_id, {columns} FROM ev GROUP BY profile_id)
-        SELECT agg.*, {attributes.select} FROM {population} pop
-        JOIN agg USING (profile_id) {attributes.join}
-        ORDER BY profile_id
-    """
-    table = query_arrow(con, query)
-    values = np.full((table.num_rows, len(features)), np.nan)
-    raw: dict[str, np.ndarray] = {}
+    con.complete()  # lookups before (schemas, models) may leave a result open; Arrow needs none
+    parts = _Parts(query_arrow(con, _parts_sql(spec, policy, goal_sql, cutoff, population, events)))
+    values = np.full((parts.profiles, len(features)), np.nan)
     for index, feature in enumerate(features):
-        column = table.column(feature.name)
-        if feature.kind is Kind.CATEGORY:
-            raw[feature.subject] = np.asarray(column.to_pylist(), dtype=object)
-        else:
-            values[:, index] = column.to_numpy(zero_copy_only=False).astype(np.float64)
-    ids = table.column("profile_id").to_numpy(zero_copy_only=False).astype(np.int64)
-    return FeatureMatrix(ids, values, features, raw)
+        if feature.kind not in _PROFILE_KINDS:
+            values[:, index] = parts.feature(feature, spec.event_types)
+    raw: dict[str, np.ndarray] = {}
+    if spec.attributes:
+        table = query_arrow(con, _attributes_sql(spec, policy, cutoff, population))
+        rows, found = parts.rows_of(table.column("profile_id").to_numpy())
+        table = table.filter(pa.array(found))
+        for index, feature in enumerate(features):
+            if feature.kind is Kind.CATEGORY:
+                text = np.full(parts.profiles, None, dtype=object)
+                text[rows] = table.column(feature.name).to_numpy(zero_copy_only=False)
+                raw[feature.subject] = text
+            elif feature.kind is Kind.ATTRIBUTE:
+                column = table.column(feature.name).to_numpy(zero_copy_only=False)
+                values[rows, index] = column.astype(np.float64)
+    return FeatureMatrix(parts.ids, values, features, raw)
 
 
 _PROFILE_KINDS = (Kind.ATTRIBUTE, Kind.CATEGORY)
@@ -214,43 +218,121 @@ def _since(days: int, cutoff: datetime) -> str:
     return f"ts > {_ts(cutoff - timedelta(days=days))}"
 
 
-def _event_expression(feature: Feature, cutoff: datetime) -> str:
-    """The aggregate over ``ev`` (ts, type, amount, goal) computing one event feature."""
-    subject = {
-        ANY_EVENT: "TRUE",
-        GOAL: GOAL_FLAG,
-    }.get(feature.subject, f"type = '{feature.subject.replace(chr(39), chr(39) * 2)}'")
-    days = feature.days
-    window = f"{subject} AND {_since(days, cutoff)}" if days is not None else subject
-    if feature.kind is Kind.RECENCY:
-        return f"date_diff('second', max(ts) FILTER (WHERE {subject}), {_ts(cutoff)}) / 86400.0"
-    if feature.kind is Kind.COUNT:
-        return f"count(*) FILTER (WHERE {window})"
-    if feature.kind is Kind.SPEND:
-        return f"coalesce(sum(amount) FILTER (WHERE {window}), 0)"
-    if feature.kind is Kind.TREND:
-        assert days is not None, "a trend compares two windows"
-        earlier = f"ts > {_ts(cutoff - timedelta(days=2 * days))} AND NOT {_since(days, cutoff)}"
-        return f"count(*) FILTER (WHERE {window}) - count(*) FILTER (WHERE {earlier})"
-    if feature.kind is Kind.TENURE:
-        return f"date_diff('second', min(ts), {_ts(cutoff)}) / 86400.0"
-    return (
-        "CASE WHEN count(*) > 1 THEN date_diff('second', min(ts), max(ts)) "
-        "/ 86400.0 / (count(*) - 1) END"
+def _parts_sql(
+    spec: FeatureSpec,
+    policy: MergePolicy,
+    goal_sql: str,
+    cutoff: datetime,
+    population: str | None,
+    events: str | None,
+) -> str:
+    """Events up to ``cutoff`` of the population, grouped by profile, event type (``code``: its
+    position in the spec, 0 for others) and goal flag, ordered by profile. Columns: ``n_<days>``
+    events in the window (``all``: ever), ``s_<days>`` order totals, ``p_<days>`` events in the
+    window before, ``last_age`` and ``first_age`` in days before the cutoff."""
+    rows = (
+        f"SELECT * FROM {events} WHERE ts <= {_ts(cutoff)}"
+        if events
+        else event_rows_sql(policy, goal_sql, f"e.timestamp <= {_ts(cutoff)}", spec.has_amount)
     )
+    types = ", ".join("'" + t.replace("'", "''") + "'" for t in spec.event_types)
+    columns = [
+        "count(*) AS n_all",
+        f"date_diff('second', max(ts), {_ts(cutoff)}) / 86400.0 AS last_age",
+        f"date_diff('second', min(ts), {_ts(cutoff)}) / 86400.0 AS first_age",
+        "coalesce(sum(amount), 0) AS s_all",
+    ]
+    for days in WINDOWS:
+        columns.append(f"count(*) FILTER (WHERE {_since(days, cutoff)}) AS n_{days}")
+        columns.append(
+            f"coalesce(sum(amount) FILTER (WHERE {_since(days, cutoff)}), 0) AS s_{days}"
+        )
+    earlier = f"ts > {_ts(cutoff - timedelta(days=2 * TREND_DAYS))}"
+    columns.append(
+        f"count(*) FILTER (WHERE {earlier} AND NOT {_since(TREND_DAYS, cutoff)}) AS p_{TREND_DAYS}"
+    )
+    return f"""
+        SELECT profile_id, coalesce(list_position([{types}]::VARCHAR[], type), 0) AS code,
+            {GOAL_FLAG}, {", ".join(columns)}
+        FROM ({rows}) {_within(population)}
+        GROUP BY ALL ORDER BY profile_id
+    """
 
 
-@dataclass(frozen=True)
-class _AttributeSql:
-    select: str
-    join: str
+class _Parts:
+    """The grouped rows of ``_parts_sql``, folded per profile with NumPy segment reductions."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        every: np.ndarray = table.column("profile_id").to_numpy().astype(np.int64)
+        self.starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]]) if len(every) else every
+        self.ids = every[self.starts]
+        self.code: np.ndarray = table.column("code").to_numpy()
+        self.goal: np.ndarray = table.column(GOAL_FLAG).to_numpy(zero_copy_only=False).astype(bool)
+
+    @property
+    def profiles(self) -> int:
+        return int(self.ids.shape[0])
+
+    def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row of each found id, which ids were found) for ascending ``ids``."""
+        rows = np.minimum(np.searchsorted(self.ids, ids), max(self.profiles - 1, 0))
+        found = (self.ids[rows] == ids) if self.profiles else np.zeros(len(ids), dtype=bool)
+        return rows[found], found
+
+    def column(self, name: str) -> np.ndarray:
+        return np.asarray(self.table.column(name).to_numpy(zero_copy_only=False), np.float64)
+
+    def subject(self, subject: str, event_types: tuple[str, ...]) -> np.ndarray | None:
+        """Which grouped rows are about ``subject`` (None: all of them)."""
+        if subject == ANY_EVENT:
+            return None
+        if subject == GOAL:
+            return self.goal
+        return np.asarray(self.code == event_types.index(subject) + 1, dtype=bool)
+
+    def total(self, name: str, rows: np.ndarray | None) -> np.ndarray:
+        values = self.column(name) if rows is None else np.where(rows, self.column(name), 0.0)
+        return self._reduce(np.add, values)
+
+    def least(self, name: str, rows: np.ndarray | None) -> np.ndarray:
+        values = self.column(name) if rows is None else np.where(rows, self.column(name), np.inf)
+        found = self._reduce(np.minimum, values)
+        return np.where(np.isinf(found), np.nan, found)
+
+    def _reduce(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+        if not self.profiles:
+            return np.zeros(0)
+        reduced: np.ndarray = np.asarray(ufunc.reduceat(values, self.starts), dtype=np.float64)
+        return reduced
+
+    def feature(self, feature: Feature, event_types: tuple[str, ...]) -> np.ndarray:
+        rows = self.subject(feature.subject, event_types)
+        window = "all" if feature.days is None else str(feature.days)
+        if feature.kind is Kind.RECENCY:
+            return self.least("last_age", rows)
+        if feature.kind is Kind.COUNT:
+            return self.total(f"n_{window}", rows)
+        if feature.kind is Kind.SPEND:
+            return self.total(f"s_{window}", rows)
+        if feature.kind is Kind.TREND:
+            change: np.ndarray = self.total(f"n_{window}", rows) - self.total(f"p_{window}", rows)
+            return change
+        tenure = self._reduce(np.maximum, self.column("first_age"))
+        if feature.kind is Kind.TENURE:
+            return tenure
+        events = self.total("n_all", None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = (tenure - self.least("last_age", None)) / (events - 1)
+        return np.where(events > 1, gap, np.nan)
 
 
-def _attributes_sql(spec: FeatureSpec, policy: MergePolicy, cutoff: datetime) -> _AttributeSql:
-    """Profile attributes of the merged profile: the current values (profiles keep no history;
-    a field derived from the goal would leak, so only name fields that precede it)."""
-    if not spec.attributes:
-        return _AttributeSql("NULL AS _none", "")
+def _attributes_sql(
+    spec: FeatureSpec, policy: MergePolicy, cutoff: datetime, population: str | None
+) -> str:
+    """Profile attributes of the population's merged profiles: the current values (profiles
+    keep no history; a field derived from the goal would leak, so only name fields that
+    precede it)."""
     subset = Schema(SchemaClass.PROFILE, {p: FieldType(t) for p, t in spec.attributes.items()})
     selects = []
     for path, field_type in spec.attributes.items():
@@ -261,5 +343,11 @@ def _attributes_sql(spec: FeatureSpec, policy: MergePolicy, cutoff: datetime) ->
             value = f"CAST({value} AS DOUBLE)"
         name = Feature(Kind.CATEGORY if field_type == FieldType.STRING else Kind.ATTRIBUTE, path)
         selects.append(f"{value} AS {quote(name.name)}")
-    join = f"LEFT JOIN ({merged_profiles_sql(subset, policy)}) m USING (profile_id)"
-    return _AttributeSql(", ".join(selects), join)
+    return (
+        f"SELECT profile_id, {', '.join(selects)} FROM ({merged_profiles_sql(subset, policy)}) m "
+        f"{_within(population)} ORDER BY profile_id"
+    )
+
+
+def _within(population: str | None) -> str:
+    return f"SEMI JOIN {population} pop USING (profile_id)" if population else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+import pyarrow as pa
 
 from segmint import segments
 from segmint.ai.instances import Instance, PropensityType, goal_condition
@@ -22,6 +23,9 @@ from segmint.store.profiles import profile_key_sql
 #: The column of ``event_rows_sql`` that says whether an event is a goal event.
 GOAL_FLAG = "goal"
 POPULATION = "ai_population"
+SAMPLE = "ai_sample"
+EVENTS = "ai_events"
+_SAMPLE_IDS = "ai_sample_ids"
 _ROW = "e"
 
 
@@ -47,11 +51,30 @@ def event_rows_sql(policy: MergePolicy, goal: str, where: str, has_amount: bool)
     )
 
 
-def prepare(con: Connection, instance: Instance, policy: MergePolicy, cutoff: datetime) -> str:
-    """Create the ``ai_population`` relation: eligible profile ids at ``cutoff``."""
+def stage_events(
+    con: Connection, policy: MergePolicy, goal: str, until: datetime, has_amount: bool
+) -> str:
+    """Create the ``ai_events`` relation: the rows of ``event_rows_sql`` up to ``until``, each
+    event's profile resolved once for the several cutoffs of a training run to share."""
+    rows = event_rows_sql(policy, goal, f"e.timestamp <= {_ts(until)}", has_amount)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {EVENTS} AS {rows}")
+    return EVENTS
+
+
+def prepare(
+    con: Connection,
+    instance: Instance,
+    policy: MergePolicy,
+    cutoff: datetime,
+    events: str | None = None,
+) -> str:
+    """Create the ``ai_population`` relation: eligible profile ids at ``cutoff`` (read from the
+    staged ``events`` when given)."""
     history = (
-        f"SELECT DISTINCT {profile_key_sql(policy, _ROW)} AS profile_id FROM events {_ROW} "
-        f"WHERE {_ROW}.timestamp <= TIMESTAMP '{cutoff.isoformat(sep=' ')}'"
+        f"SELECT DISTINCT profile_id FROM {events} WHERE ts <= {_ts(cutoff)}"
+        if events
+        else f"SELECT DISTINCT {profile_key_sql(policy, _ROW)} AS profile_id FROM events {_ROW} "
+        f"WHERE {_ROW}.timestamp <= {_ts(cutoff)}"
     )
     if instance.eligibility is None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {POPULATION} AS {history}")
@@ -67,19 +90,45 @@ def prepare(con: Connection, instance: Instance, policy: MergePolicy, cutoff: da
     return POPULATION
 
 
-def goal_reached(
-    con: Connection, policy: MergePolicy, goal: str, start: datetime, end: datetime
-) -> np.ndarray:
-    """Profiles with a goal event in ``(start, end]``: the labels' window, and only it."""
-    where = (
-        f"e.timestamp > TIMESTAMP '{start.isoformat(sep=' ')}' "
-        f"AND e.timestamp <= TIMESTAMP '{end.isoformat(sep=' ')}' AND ({goal})"
-    )
-    found = con.execute(
-        f"SELECT DISTINCT {profile_key_sql(policy, _ROW)} AS profile_id FROM events {_ROW} "
-        f"WHERE {where}"
-    ).fetchnumpy()
+def profile_ids(con: Connection, relation: str) -> np.ndarray:
+    """The profile ids of a relation, ascending."""
+    found = con.execute(f"SELECT profile_id FROM {relation} ORDER BY profile_id").fetchnumpy()
     return np.asarray(found["profile_id"], dtype=np.int64)
+
+
+def restrict(con: Connection, ids: np.ndarray) -> str:
+    """Create the ``ai_sample`` relation holding exactly ``ids``."""
+    con.register(_SAMPLE_IDS, pa.table({"profile_id": pa.array(ids, pa.int64())}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SAMPLE} AS SELECT * FROM {_SAMPLE_IDS}")
+    finally:
+        con.unregister(_SAMPLE_IDS)
+    return SAMPLE
+
+
+def goal_reached(
+    con: Connection,
+    policy: MergePolicy,
+    goal: str,
+    start: datetime,
+    end: datetime,
+    events: str | None = None,
+) -> np.ndarray:
+    """Profiles with a goal event in ``(start, end]``: the labels' window, and only it (read
+    from the staged ``events`` when given, whose goal flag is ``goal``)."""
+    query = (
+        f"SELECT DISTINCT profile_id FROM {events} "
+        f"WHERE ts > {_ts(start)} AND ts <= {_ts(end)} AND {GOAL_FLAG}"
+        if events
+        else f"SELECT DISTINCT {profile_key_sql(policy, _ROW)} AS profile_id FROM events {_ROW} "
+        f"WHERE {_ROW}.timestamp > {_ts(start)} AND {_ROW}.timestamp <= {_ts(end)} AND ({goal})"
+    )
+    found = con.execute(query).fetchnumpy()
+    return np.asarray(found["profile_id"], dtype=np.int64)
+
+
+def _ts(moment: datetime) -> str:
+    return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 
 def labels(instance: Instance, profile_ids: np.ndarray, reached: np.ndarray) -> np.ndarray:

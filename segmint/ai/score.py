@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
 from segmint.ai import explain, features, models, population
 from segmint.ai.calibration import Calibration
-from segmint.ai.explain import Factor
+from segmint.ai.explain import Factor, TopFactors
 from segmint.ai.features import FeatureSpec
 from segmint.ai.instances import Instance
 from segmint.ai.requirements import InsufficientDataError
@@ -36,11 +37,16 @@ class Scores:
     score: np.ndarray  # 0..100
     percentile: np.ndarray  # 1..100
     bucket: np.ndarray  # "low", "medium", "high"
-    factors: list[list[Factor]]
+    top: TopFactors  # column-wise, as written onto profiles
 
     @property
     def rows(self) -> int:
         return int(self.profile_ids.shape[0])
+
+    @cached_property
+    def factors(self) -> list[list[Factor]]:
+        """Each profile's factors as objects, strongest first."""
+        return self.top.lists
 
 
 def score(
@@ -59,7 +65,7 @@ def score(
     policy = catalog.merge_policy(con, None)
     report("features", 0, 3)
     goal = population.goal_sql(con, instance, instant)
-    relation = population.prepare(con, instance, policy, instant)
+    relation = population.prepare(con, instance, policy, instant) if instance.eligibility else None
     matrix = features.encode(spec, features.build(con, spec, policy, goal, instant, relation))
     if matrix.rows == 0:
         raise InsufficientDataError(
@@ -70,12 +76,12 @@ def score(
     calibration = Calibration.from_json(model.meta["calibration"])
     probability = calibration.apply(np.asarray(model.booster.predict(matrix.values)))
     report("factors", 2, 3)
-    factors = explain.top_factors(model.booster, matrix, instance.goal_event_type)
+    top = explain.top_factors(model.booster, matrix, instance.goal_event_type)
     report("done", 3, 3)
     points = np.rint(probability * 100).astype(np.int64)
     return Scores(
         instance.name, model.version, instant, matrix.profile_ids, probability, points,
-        percentiles(probability), buckets(points), factors,
+        percentiles(probability), buckets(points), top,
     )  # fmt: skip
 
 

@@ -71,21 +71,17 @@ def write(con: Connection, scores: Scores) -> None:
 
 
 def _incoming(scores: Scores) -> pa.Table:
-    factors = [
-        [{"code": f.code, "description": f.description, "impact": f.impact,
-          "importance": f.importance} for f in row]
-        for row in scores.factors
-    ]  # fmt: skip
+    """The scores as one Arrow table, built from the arrays without per-profile objects."""
     return pa.table(
         {
             "profile_id": pa.array(scores.profile_ids, pa.int64()),
             "score": pa.array(scores.score, pa.int64()),
             "probability": pa.array(scores.probability, pa.float64()),
             "percentile": pa.array(scores.percentile, pa.int64()),
-            "bucket": pa.array(scores.bucket.tolist(), pa.string()),
-            "factors": pa.array(factors, pa.list_(_FACTOR)),
-            "scored_at": pa.array([scores.as_of] * scores.rows, pa.timestamp("us")),
-            "model_version": pa.array([scores.model_version] * scores.rows, pa.int64()),
+            "bucket": pa.array(scores.bucket, pa.string()),
+            "factors": scores.top.to_arrow(_FACTOR),
+            "scored_at": pa.repeat(pa.scalar(scores.as_of, pa.timestamp("us")), scores.rows),
+            "model_version": pa.repeat(pa.scalar(scores.model_version, pa.int64()), scores.rows),
         }
     )
 

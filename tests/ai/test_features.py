@@ -92,3 +92,21 @@ def _profile(ws: Workspace, crm_id: str) -> int:
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def test_staged_events_give_the_same_features_and_labels(shop: Workspace) -> None:
+    policy = catalog.merge_policy(shop.con, None)
+    goal = population.goal_sql(shop.con, CHURN, CUTOFF)
+    spec = features.plan_spec(shop.con, CUTOFF, CHURN.goal_event_type, ())
+    window_end = CUTOFF + timedelta(days=30)
+    events = population.stage_events(shop.con, policy, goal, window_end, spec.has_amount)
+    staged = population.prepare(shop.con, CHURN, policy, CUTOFF, events)
+    ids = population.profile_ids(shop.con, staged)
+    direct = _features(shop)
+    assert np.array_equal(ids, direct.profile_ids)
+    matrix = features.build(shop.con, spec, policy, goal, CUTOFF, staged, events)
+    np.testing.assert_array_equal(matrix.values, direct.values)
+    assert np.array_equal(
+        np.sort(population.goal_reached(shop.con, policy, goal, CUTOFF, window_end, events)),
+        np.sort(population.goal_reached(shop.con, policy, goal, CUTOFF, window_end)),
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import lightgbm as lgb
 import numpy as np
 
 from segmint import segments
-from segmint.ai import explain, models, score
+from segmint.ai import explain, models, score, train, treeshap
 from segmint.ai.features import Kind
 from segmint.ai.train import split
 from segmint.store import catalog, profiles
@@ -18,7 +19,7 @@ from tests.ai.conftest import END, Scored
 
 def test_training_is_time_split_and_stored(scored: Scored) -> None:
     meta = scored.trained.meta
-    assert len(meta["cutoffs"]) == 4 and meta["bestIteration"] >= 1
+    assert len(meta["cutoffs"]) == train.MAX_CUTOFFS and meta["bestIteration"] >= 1
     folds = scored.trained.folds
     assert (
         not (folds.train & folds.calibrate).any() and not (folds.calibrate & folds.evaluate).any()
@@ -70,6 +71,32 @@ def test_contributions_add_up_to_the_raw_score(scored: Scored) -> None:
     contributions = explain.contributions(booster, values, batch=64)
     raw = np.asarray(booster.predict(values, raw_score=True))
     np.testing.assert_allclose(contributions.sum(axis=1), raw, atol=1e-9)
+
+
+def test_table_contributions_equal_lightgbm_treeshap(scored: Scored) -> None:
+    booster = models.load(scored.ws.con, "churn").booster
+    values = scored.trained.matrix.values
+    assert np.isnan(values).any(), "missing values take each split's default direction"
+    exact = treeshap.explainer(booster)
+    assert exact is not None
+    expected = np.asarray(booster.predict(values, pred_contrib=True))
+    np.testing.assert_allclose(exact.contributions(values), expected, atol=1e-9)
+
+
+def test_large_trees_fall_back_to_lightgbm(scored: Scored) -> None:
+    matrix, labels = scored.trained.matrix, scored.trained.labels
+    params = {**train.PARAMS, "num_leaves": 63, "max_depth": -1, "min_data_in_leaf": 2}
+    booster = lgb.train(params, lgb.Dataset(matrix.values, labels), num_boost_round=3)
+    assert treeshap.explainer(booster) is None
+    np.testing.assert_allclose(
+        explain.contributions(booster, matrix.values[:100], batch=30),
+        booster.predict(matrix.values[:100], pred_contrib=True),
+    )
+
+
+def test_strongest_orders_by_size_then_column() -> None:
+    impact = np.array([[0.1, -0.5, 0.5, 0.0], [0.0, 0.0, 0.2, 0.0]])
+    assert explain.strongest(impact, 3).tolist() == [[1, 2, 0], [2, 0, 1]]
 
 
 def test_factors_are_the_strongest_contributions_in_words(scored: Scored) -> None:
