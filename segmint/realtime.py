@@ -12,7 +12,8 @@ import orjson
 from segmint import segments
 from segmint.engines.duckdb import Connection
 from segmint.errors import NotFoundError, UsageError, ValidationError
-from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.edge import EdgeResult, EdgeSegments
+from segmint.evaluate.edge.events import EventIndex, IndexedProfile
 from segmint.evaluate.reference import ProfileData
 from segmint.ingest.validate import RecordValidator
 from segmint.schema.arrow import IDENTITY_MAP
@@ -20,8 +21,11 @@ from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions
 from segmint.store.identities import parse_identity
 
+#: Published segments compiled for the edge evaluator, and their names by id.
+Compiled = tuple[EdgeSegments, dict[str, str]]
 
-def published(con: Connection) -> tuple[EdgeSegments, dict[str, str]]:
+
+def published(con: Connection) -> Compiled:
     """Every published segment compiled for edge evaluation, and their names by id."""
     chosen = [
         s
@@ -68,23 +72,34 @@ def stored_profile(con: Connection, identity: str) -> ProfileData:
         return ProfileData()
 
 
-def profile_segments(
-    con: Connection,
-    identity: str,
-    as_of: datetime,
-    event: str | dict[str, Any] | None = None,
-    edge: tuple[EdgeSegments, dict[str, str]] | None = None,
+def indexed(profile: ProfileData) -> IndexedProfile:
+    """The profile with its events indexed by type and time, so that evaluating it again (a
+    server keeps it between requests) reads only the events each segment tests."""
+    index = EventIndex()
+    for event in profile.events:
+        index.add(event)
+    return IndexedProfile(profile.attributes, profile.events, profile.segments, index)
+
+
+def answer(
+    edge: Compiled, before: ProfileData, as_of: datetime, record: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The segments of a profile at ``as_of`` and, with an event, what the event changes.
-    ``edge`` reuses already compiled segments (a server keeps them between requests)."""
-    evaluator, names = edge or published(con)
-    before = stored_profile(con, identity)
-    after = before
-    if event is not None:
-        record = parse_event(con, event, identity)
+    """The segments of a stored profile at ``as_of`` and, with a parsed event, what the event
+    changes; ``nextChange`` is when the answer next changes without a new event."""
+    evaluator, names = edge
+    was = evaluator.evaluate(before, as_of)
+    now = was
+    if record is not None:
         after = ProfileData(before.attributes, [*before.events, record], before.segments)
-    was, now = evaluator.evaluate(before, as_of), evaluator.evaluate(after, as_of)
-    rows = []
+        now = evaluator.evaluate(after, as_of)
+    return rows(names, was, now, as_of)
+
+
+def rows(
+    names: dict[str, str], was: EdgeResult, now: EdgeResult, as_of: datetime
+) -> dict[str, Any]:
+    """The answer's shape: each segment the profile is or was in, and how it changed."""
+    found = []
     for segment in sorted(was.members | now.members, key=names.__getitem__):
         change = (
             "entered"
@@ -93,7 +108,7 @@ def profile_segments(
             if segment not in now.members
             else ""
         )
-        rows.append(
+        found.append(
             {
                 "segment": names[segment],
                 "id": segment,
@@ -101,4 +116,17 @@ def profile_segments(
                 "change": change,
             }
         )
-    return {"asOf": as_of, "segments": rows, "nextChange": now.next_change}
+    return {"asOf": as_of, "segments": found, "nextChange": now.next_change}
+
+
+def profile_segments(
+    con: Connection,
+    identity: str,
+    as_of: datetime,
+    event: str | dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The segments of a profile at ``as_of`` and, with an event, what the event changes."""
+    edge = published(con)
+    before = stored_profile(con, identity)
+    record = parse_event(con, event, identity) if event is not None else None
+    return answer(edge, before, as_of, record)

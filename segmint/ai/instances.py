@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from segmint import segments
 from segmint.engines.duckdb import Connection
-from segmint.errors import ConflictError, NotFoundError, PQLError, UsageError, did_you_mean
+from segmint.errors import (
+    ConflictError,
+    Location,
+    NotFoundError,
+    PQLError,
+    UsageError,
+    did_you_mean,
+)
 from segmint.plan import nodes as pn
+from segmint.pql import PQLSyntaxError, parse
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog
 from segmint.store.catalog import now
@@ -21,6 +29,7 @@ from segmint.store.tables import FRAGMENTS
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _WINDOW = re.compile(r"^\s*(\d+)\s*(d|w)\s*$")
 _GOAL_TYPE = re.compile(r'^\s*eventType\s*=\s*"([^"]+)"\s*$')
+_GOAL_OPEN = "xEvent["
 
 
 class PropensityType(StrEnum):
@@ -57,7 +66,14 @@ def parse_window(text: str) -> int:
 
 def goal_condition(con: Connection, goal: str) -> tuple[str, pn.Node]:
     """The goal bound in the event scope: (event variable, condition over it)."""
-    plan = segments.compile_pql(con, f"xEvent[{goal}].count() > 0")
+    try:
+        parse(goal)  # syntax errors located in the goal itself, not in the wrapping below
+    except PQLError as error:
+        raise in_field(error, "goal", goal) from None
+    try:
+        plan = segments.compile_pql(con, f"{_GOAL_OPEN}{goal}].count() > 0")
+    except PQLError as error:
+        raise in_field(error, "goal", goal, len(_GOAL_OPEN)) from None
     root = plan.root
     if (
         not isinstance(root, pn.Compare)
@@ -73,6 +89,19 @@ def goal_condition(con: Connection, goal: str) -> tuple[str, pn.Node]:
     return root.left.var, root.left.condition
 
 
+def in_field(error: PQLError, name: str, text: str, shift: int = 0) -> PQLError:
+    """The error located in the instance's field ``name``; ``shift`` columns of the first line
+    were wrapped around ``text`` before it was compiled."""
+    if not isinstance(error, PQLSyntaxError):
+        return error
+    column = max(error.column - shift, 1) if error.line == 1 else error.column
+    moved = PQLSyntaxError(
+        error.message, source=text, line=error.line, column=column, hint=error.hint
+    )
+    moved.location = replace(moved.location or Location(), field=name)
+    return moved
+
+
 def create(con: Connection, instance: Instance) -> Instance:
     """Check and store an instance; names are unique in a sandbox."""
     if not _NAME.match(instance.name):
@@ -86,7 +115,10 @@ def create(con: Connection, instance: Instance) -> Instance:
         raise ConflictError(f'Customer AI instance "{instance.name}" already exists')
     goal_condition(con, instance.goal)
     if instance.eligibility is not None:
-        segments.compile_pql(con, instance.eligibility)
+        try:
+            segments.compile_pql(con, instance.eligibility)
+        except PQLError as error:
+            raise in_field(error, "eligibility", instance.eligibility) from None
     profile = catalog.schema(con, SchemaClass.PROFILE)
     for path in instance.features:
         if profile.leaf(path) is None:

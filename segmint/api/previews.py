@@ -3,15 +3,15 @@ poll. Results live in memory for the life of the server, keyed by preview id and
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from segmint import segments
+from segmint.api.background import Registry
 from segmint.api.service import Service
-from segmint.errors import NotFoundError, SegmintError
+from segmint.errors import SegmintError
 
 
 @dataclass
@@ -26,23 +26,12 @@ class Preview:
     error: dict[str, Any] | None = None
 
 
-class Previews:
+class Previews(Registry[Preview]):
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: dict[str, Preview] = {}
+        super().__init__("preview")
 
     def create(self, sandbox: str, definition: str, as_of: datetime) -> Preview:
-        preview = Preview(str(uuid.uuid4()), sandbox, definition, as_of)
-        with self._lock:
-            self._items[preview.id] = preview
-        return preview
-
-    def get(self, sandbox: str, preview_id: str) -> Preview:
-        with self._lock:
-            found = self._items.get(preview_id)
-        if found is None or found.sandbox != sandbox:
-            raise NotFoundError(f'no preview "{preview_id}" in sandbox {sandbox}')
-        return found
+        return self.add(Preview(str(uuid.uuid4()), sandbox, definition, as_of))
 
     def run(self, service: Service, preview: Preview) -> None:
         """Compute the sample's members and size estimate; a bad definition fails the preview."""

@@ -35,7 +35,7 @@ def install(app: FastAPI) -> None:
 
 def _document(app: FastAPI) -> None:
     """Declare problem details under the media type they are sent with; FastAPI files every
-    response model under ``application/json``."""
+    response model under the route's own media type (``application/json``, ``text/html``)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -44,8 +44,10 @@ def _document(app: FastAPI) -> None:
             schema = generate()
             for path in schema["paths"].values():
                 for operation in path.values():
-                    content = operation["responses"]["default"]["content"]
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                    default = operation["responses"]["default"]
+                    default["content"] = {
+                        PROBLEM_MEDIA_TYPE: next(iter(default["content"].values()))
+                    }
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -69,13 +71,14 @@ def _type(error: SegmintError) -> str:
     return "urn:segmint:problem:" + re.sub(r"[^a-z0-9]+", "-", error.title.lower()).strip("-")
 
 
-async def _segmint_error(request: Request, error: SegmintError) -> JSONResponse:
+def problem_of(error: SegmintError) -> Problem:
+    """A Segmint error as problem details: its status, title, words, location and hint."""
     problems = None
     if isinstance(error, ValidationError):
         problems = [
             ProblemItem(location=located(p.location), message=p.message) for p in error.problems
         ]
-    problem = Problem(
+    return Problem(
         type=_type(error),
         title=error.title,
         status=error.http_status,
@@ -84,8 +87,20 @@ async def _segmint_error(request: Request, error: SegmintError) -> JSONResponse:
         hint=error.hint,
         problems=problems,
     )
+
+
+#: The answer to an error nobody foresaw; the error itself goes to the server's log.
+UNEXPECTED = Problem(
+    type="about:blank",
+    title="Internal Server Error",
+    status=500,
+    detail="an unexpected error occurred; it has been logged on the server",
+)
+
+
+async def _segmint_error(request: Request, error: SegmintError) -> JSONResponse:
     challenge = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
-    return _respond(problem, challenge)
+    return _respond(problem_of(error), challenge)
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -133,11 +148,4 @@ def _allowed_methods(request: Request) -> set[str]:
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
-    return _respond(
-        Problem(
-            type="about:blank",
-            title="Internal Server Error",
-            status=500,
-            detail="an unexpected error occurred; it has been logged on the server",
-        )
-    )
+    return _respond(UNEXPECTED)

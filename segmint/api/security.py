@@ -7,16 +7,16 @@ A missing, malformed, unknown or revoked key is 401; a key of another sandbox th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from segmint.api.service import Service
 from segmint.config import DEFAULT_SANDBOX
 from segmint.errors import SegmintError
-from segmint.store import apikeys
 from segmint.store.apikeys import ApiKey, Role
 from segmint.store.workspace import Workspace
 
@@ -38,22 +38,24 @@ def service(request: Request) -> Service:
     return found
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     x_sandbox_name: Annotated[
         str, Header(description="The sandbox to work in; the key must belong to it.")
     ] = DEFAULT_SANDBOX,
 ) -> ApiKey:
-    """The key of the request, checked against the sandbox the request names."""
+    """The key of the request, checked against the sandbox the request names; on the event
+    loop, since a known key needs no query (an unknown one is looked up on a worker thread)."""
     if credentials is None:
         raise Unauthorized(
             "this request has no API key",
             hint="send `Authorization: Bearer KEY`; create a key with "
             "`segmint apikey create --sandbox SANDBOX`",
         )
-    with service(request).cursor() as con:
-        key = apikeys.authenticate(con, credentials.credentials)
+    token = credentials.credentials
+    known = service(request).known_key(token)
+    key = known or await run_in_threadpool(service(request).authenticate, token)
     if key is None:
         raise Unauthorized(
             "the API key is not valid (unknown, malformed or revoked)",
@@ -67,13 +69,24 @@ def caller(
     return key
 
 
-def _session(role: Role) -> Callable[[Request, ApiKey], Iterator[Workspace]]:
-    def session(request: Request, key: Annotated[ApiKey, Depends(caller)]) -> Iterator[Workspace]:
+def _authorized(role: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
+    async def authorized(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
         if not key.role.allows(role):
             raise Forbidden(
                 f"this needs a key with the {role} role; this key has {key.role}",
                 hint=f"ask an admin of sandbox {key.sandbox} for a {role} key",
             )
+        return key
+
+    return authorized
+
+
+_AUTHORIZED = {role: _authorized(role) for role in Role}
+
+
+def _session(role: Role) -> Callable[[Request, ApiKey], Iterator[Workspace]]:
+    # A default, not an annotation: annotations are strings resolved in the module's globals.
+    def session(request: Request, key: ApiKey = Depends(_AUTHORIZED[role])) -> Iterator[Workspace]:
         with service(request).session(key.sandbox, write=role is not Role.READ) as workspace:
             yield workspace
 
@@ -81,6 +94,10 @@ def _session(role: Role) -> Callable[[Request, ApiKey], Iterator[Workspace]]:
 
 
 Caller = Annotated[ApiKey, Depends(caller)]
+#: A key that may read, for routes that answer from memory and open a session only if needed.
+ReadKey = Annotated[ApiKey, Depends(_AUTHORIZED[Role.READ])]
+#: A key that may write, for routes that manage their own sessions (streaming collection).
+WriteKey = Annotated[ApiKey, Depends(_AUTHORIZED[Role.WRITE])]
 Reader = Annotated[Workspace, Depends(_session(Role.READ))]
 Writer = Annotated[Workspace, Depends(_session(Role.WRITE))]
 Admin = Annotated[Workspace, Depends(_session(Role.ADMIN))]

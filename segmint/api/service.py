@@ -4,6 +4,10 @@ The process opens the workspace once and so owns the DuckDB file. A DuckDB conne
 thread-safe, so every request gets its own cursor (a connection to the same database, pointed at
 the request's sandbox). Reads run side by side; writes take one lock, because concurrent write
 transactions on shared tables (the identity resolution table, say) would conflict and fail.
+
+Since every write goes through this process, it knows when data may have changed: each write
+session, once done, bumps its sandbox's data version (and the workspace's). Caches of what
+was read (API keys, edge answers) are kept per version, so no change is ever missed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from segmint.engines.duckdb import Connection
 from segmint.store import apikeys
+from segmint.store.apikeys import ApiKey
 from segmint.store.workspace import Workspace
 
 #: Session settings that ``engines.duckdb.connect`` applies; a cursor starts without them.
@@ -26,6 +31,9 @@ class Service:
         self.workspace = workspace
         self._cursors = threading.Lock()
         self._writes = threading.Lock()
+        self._versions: dict[str, int] = {}
+        self._generation = 0  # grows with every write, in any sandbox
+        self._keys: dict[str, tuple[int, ApiKey]] = {}
 
     @classmethod
     def open(cls, path: Path) -> Service:
@@ -52,8 +60,39 @@ class Service:
 
     @contextmanager
     def session(self, sandbox: str, *, write: bool) -> Iterator[Workspace]:
-        """The workspace seen through a fresh cursor on one sandbox; writers go one at a time."""
-        with self._writes if write else nullcontext(), self.cursor() as con:
-            workspace = Workspace(self.workspace.path, con)
-            workspace.use(sandbox)
-            yield workspace
+        """The workspace seen through a fresh cursor on one sandbox; writers go one at a time,
+        and each one's end (committed or not) is a new data version of its sandbox."""
+        with self._writes if write else nullcontext():
+            try:
+                with self.cursor() as con:
+                    workspace = Workspace(self.workspace.path, con)
+                    workspace.use(sandbox)
+                    yield workspace
+            finally:
+                if write:
+                    self.changed(sandbox)
+
+    def changed(self, sandbox: str) -> None:
+        """Data of the sandbox may have changed: what was read of it before is stale."""
+        with self._cursors:
+            self._versions[sandbox] = self._versions.get(sandbox, 0) + 1
+            self._generation += 1
+
+    def data_version(self, sandbox: str) -> int:
+        """A number that grows whenever a write to the sandbox ends."""
+        return self._versions.get(sandbox, 0)
+
+    def known_key(self, token: str) -> ApiKey | None:
+        """The key of a token authenticated since the last write anywhere (revoking a key is
+        a write), without a query; None when it has to be looked up."""
+        cached = self._keys.get(token)
+        return cached[1] if cached is not None and cached[0] == self._generation else None
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The live key of a token, remembered for ``known_key``; None for a bad token."""
+        generation = self._generation
+        with self.cursor() as con:
+            key = apikeys.authenticate(con, token)
+        if key is not None:
+            self._keys[token] = (generation, key)
+        return key

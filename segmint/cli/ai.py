@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,9 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, TimeElapsedColumn
 
-from segmint.ai import insights as ai_insights
-from segmint.ai import instances, models, report, train, writeback
-from segmint.ai import score as scoring
+from segmint.ai import instances, report, service
 from segmint.ai.instances import Instance, PropensityType
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
@@ -71,15 +68,9 @@ def list_instances(
 ) -> None:
     """List instances with their latest model version."""
     with open_sandbox(ctx) as workspace:
-        found = [
-            (i, max((v[0] for v in models.versions(workspace.con, i.name)), default=None))
-            for i in instances.all_instances(workspace.con)
-        ]
-    rows = [
-        {"name": i.name, "type": i.type.value, "goal": i.goal, "windowDays": i.window_days,
-         "eligibility": i.eligibility, "modelVersion": version}
-        for i, version in found
-    ]  # fmt: skip
+        found = service.summaries(workspace.con)
+    columns = ("name", "type", "goal", "windowDays", "eligibility", "modelVersion")
+    rows = [{column: row[column] for column in columns} for row in found]
     if output is OutputFormat.JSON:
         print_json(rows)
         return
@@ -91,24 +82,16 @@ def list_instances(
 def show(ctx: typer.Context, name: str) -> None:
     """An instance with its model versions and their metrics (as JSON)."""
     with open_sandbox(ctx) as workspace:
-        instance = instances.find(workspace.con, name)
-        history = models.versions(workspace.con, name)
-    print_json({
-        "name": instance.name, "type": instance.type.value, "goal": instance.goal,
-        "windowDays": instance.window_days, "eligibility": instance.eligibility,
-        "features": list(instance.features),
-        "models": [{"version": v, "asOf": a, "trainedAt": t, "metrics": json.loads(m)}
-                   for v, a, t, m in history],
-    })  # fmt: skip
+        described = service.describe(workspace.con, name)
+    del described["modelVersion"]
+    print_json(described)
 
 
 @ai_app.command("delete")
 def delete(ctx: typer.Context, name: str) -> None:
     """Delete an instance, its models, score history and the scores on profiles."""
     with open_sandbox(ctx) as workspace:
-        with workspace.transaction():
-            instances.delete(workspace.con, name)
-        models.remove_files(workspace.con, workspace.path, name)
+        service.delete(workspace, name)
     console.print(f"Customer AI instance [bold]{name}[/] deleted")
 
 
@@ -120,11 +103,7 @@ def train_command(
 ) -> None:
     """Train a new model version on point-in-time data from several cutoffs."""
     with open_sandbox(ctx) as workspace, _bar(f"training {name}") as update:
-        instance = instances.find(workspace.con, name)
-        with workspace.transaction():
-            trained = train.train(
-                workspace.con, workspace.path, instance, _naive(as_of), progress=update
-            )
+        trained = service.train_model(workspace, name, _naive(as_of), update)
     metrics = trained.meta["metrics"]
     table(
         f"{name}: model version {trained.version}",
@@ -144,11 +123,8 @@ def score_command(
 ) -> None:
     """Score eligible profiles and write the scores onto them (customerAI.<name>.*)."""
     with open_sandbox(ctx) as workspace, _bar(f"scoring {name}") as update:
-        instance = instances.find(workspace.con, name)
-        with workspace.transaction():
-            scores = scoring.score(workspace.con, instance, _naive(as_of), update)
-            writeback.write(workspace.con, scores)
-    sizes = {bucket: int((scores.bucket == bucket).sum()) for bucket in ("low", "medium", "high")}
+        scores = service.score_profiles(workspace, name, _naive(as_of), update)
+    sizes = service.bucket_sizes(scores)
     table(
         f"{name}: {scores.rows:,} profiles scored with model version {scores.model_version}",
         ["bucket", "profiles"],
@@ -168,7 +144,7 @@ def insights_command(
 ) -> None:
     """Model evaluation, lift, calibration, importance and score distribution."""
     with open_sandbox(ctx) as workspace:
-        data = ai_insights.insights(workspace.con, instances.find(workspace.con, name))
+        data = service.insights(workspace.con, name)
     if html is not None:
         html.write_text(report.html(data), encoding="utf-8")
     if output is OutputFormat.JSON:

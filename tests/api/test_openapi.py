@@ -16,7 +16,10 @@ async def test_openapi_lists_every_resource_with_problem_details(api: Api) -> No
     assert set(spec["paths"]) >= {
         "/profiles", "/identities/{identity}", "/batches", "/schemas", "/datasets",
         "/merge-policies", "/segment/definitions", "/segment/definitions/{segment_id}",
-        "/api-keys",
+        "/api-keys", "/ai/instances", "/ai/instances/{name}", "/ai/instances/{name}/train",
+        "/ai/instances/{name}/score", "/ai/instances/{name}/runs",
+        "/ai/instances/{name}/runs/{run_id}", "/ai/instances/{name}/insights",
+        "/ai/instances/{name}/report",
     }  # fmt: skip
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     create = spec["paths"]["/segment/definitions"]["post"]
@@ -24,6 +27,8 @@ async def test_openapi_lists_every_resource_with_problem_details(api: Api) -> No
     assert {"name", "expression"} <= set(
         spec["components"]["schemas"]["DefinitionIn"]["properties"]
     )
+    insights = spec["paths"]["/ai/instances/{name}/insights"]["get"]["responses"]["200"]
+    assert set(insights["content"]) == {"application/json", "text/html"}
     parameters = {p["name"] for p in spec["paths"]["/schemas"]["get"]["parameters"]}
     assert parameters == {"x-sandbox-name"}
 

@@ -22,6 +22,15 @@ class EventSummary(ApiModel):
     dataset: str
 
 
+class MembershipOut(ApiModel):
+    """A segment the profile is or was in: ``realized`` or ``exited``, and since when."""
+
+    segment: str
+    status: str
+    last_qualification_time: UtcDateTime | None
+    entered_at: UtcDateTime | None
+
+
 class ProfileOut(ApiModel):
     """A profile merged under a merge policy, as ``segmint profile get`` shows it."""
 
@@ -31,6 +40,7 @@ class ProfileOut(ApiModel):
     identities: list[IdentityOut]
     event_count: int
     recent_events: list[EventSummary]
+    segments: list[MembershipOut]
 
 
 class LinkOut(ApiModel):
