@@ -1,0 +1,129 @@
+"""``/collection``: streamed events are stored once, answered after the commit with the
+membership changes they caused, and located when invalid."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Api
+from tests.api.test_batches import jsonl, upload
+from tests.conftest import event
+
+pytestmark = pytest.mark.anyio
+
+TWO_SEARCHES = {
+    "name": "Two searches",
+    "expression": {
+        "type": "PQL",
+        "format": "pql/text",
+        "value": 'xEvent[eventType = "search"].count() >= 2',
+    },
+}
+
+
+async def define(api: Api) -> None:
+    created = await api.client.post(
+        "/segment/definitions", json=TWO_SEARCHES, headers=api.auth("write")
+    )
+    assert created.status_code == 201, created.text
+
+
+async def collect(
+    api: Api, body: object, role: str = "write", dataset: str = "web"
+) -> tuple[int, dict[str, object]]:
+    response = await api.client.post(f"/collection/{dataset}", json=body, headers=api.auth(role))
+    return response.status_code, response.json()
+
+
+async def test_events_enter_segments_once_durable_and_again_add_nothing(api: Api) -> None:
+    await define(api)
+    searches = [
+        event("a1", "2026-10-10T10:00:00Z", "search", email="ann@x.com"),
+        event("a2", "2026-10-10T10:05:00Z", "search", email="ann@x.com"),
+        event("b1", "2026-10-10T10:06:00Z", "search", email="bob@x.com"),
+    ]
+    status, receipt = await collect(api, searches)
+    assert status == 200, receipt
+    assert (receipt["accepted"], receipt["duplicates"], receipt["offset"]) == (3, 0, 3)
+    [entered] = receipt["transitions"]
+    assert (entered["segment"], entered["status"], entered["time"]) == (
+        "Two searches",
+        "entered",
+        "2026-10-10T10:05:00",
+    )
+    status, again = await collect(api, searches)
+    assert (status, again["accepted"], again["duplicates"], again["transitions"]) == (200, 0, 3, [])
+    profile = await api.client.get(
+        "/profiles", params={"identity": "email:ann@x.com"}, headers=api.auth("read")
+    )
+    assert [(m["segment"], m["status"]) for m in profile.json()["segments"]] == [
+        ("Two searches", "realized")
+    ]
+
+
+async def test_one_event_and_the_ingestion_envelope_are_taken(api: Api) -> None:
+    status, receipt = await collect(
+        api, event("a1", "2026-10-10T10:00:00Z", "search", email="ann@x.com")
+    )
+    assert (status, receipt["accepted"]) == (200, 1)
+    wrapped = {
+        "header": {"schemaRef": {"id": "events"}},
+        "body": {"xdmEntity": event("a2", "2026-10-10T10:01:00Z", email="ann@x.com")},
+    }
+    status, receipt = await collect(api, [wrapped])
+    assert (status, receipt["accepted"]) == (200, 1)
+
+
+async def test_an_invalid_event_is_located_and_nothing_is_stored(api: Api) -> None:
+    bad = event("a2", "not a time", "search", email="ann@x.com")
+    status, problem = await collect(
+        api, [event("a1", "2026-10-10T10:00:00Z", email="ann@x.com"), bad]
+    )
+    assert status == 400, problem
+    [item] = problem["problems"]
+    assert item["location"]["field"] == "[1].timestamp"
+    status, receipt = await collect(api, [event("a1", "2026-10-10T10:00:00Z", email="ann@x.com")])
+    assert (status, receipt["accepted"]) == (200, 1)
+
+
+async def test_a_body_that_is_not_json_or_too_large_is_refused(api: Api) -> None:
+    response = await api.client.post("/collection/web", content=b"{nope", headers=api.auth("write"))
+    assert response.status_code == 400
+    assert "not JSON" in response.json()["detail"]
+    status, problem = await collect(api, [{}] * 10_001)
+    assert status == 400 and "at most 10000" in str(problem["detail"])
+
+
+async def test_unknown_dataset_read_key_and_other_sandbox_are_refused(api: Api) -> None:
+    one = [event("a1", "2026-10-10T10:00:00Z", email="ann@x.com")]
+    assert (await collect(api, one, dataset="nope"))[0] == 404
+    assert (await collect(api, one, role="read"))[0] == 403
+    response = await api.client.post(
+        "/collection/web", json=one, headers=api.auth("dev", sandbox="prod")
+    )
+    assert response.status_code == 403
+
+
+async def test_sandboxes_keep_their_own_streams(api: Api) -> None:
+    one = [event("a1", "2026-10-10T10:00:00Z", email="ann@x.com")]
+    response = await api.client.post(
+        "/collection/web", json=one, headers=api.auth("dev", sandbox="dev")
+    )
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    status, receipt = await collect(api, one)
+    assert (status, receipt["accepted"], receipt["duplicates"]) == (200, 1, 0)
+
+
+async def test_a_batch_upload_between_calls_is_seen_by_the_stream(api: Api) -> None:
+    await define(api)
+    status, receipt = await collect(
+        api, [event("a1", "2026-10-10T10:00:00Z", "search", email="ann@x.com")]
+    )
+    assert (status, receipt["transitions"]) == (200, [])
+    uploaded = jsonl(event("a2", "2026-10-10T10:01:00Z", "search", email="ann@x.com"))
+    assert (await upload(api, "more.jsonl", uploaded, "web"))[0] == 201
+    status, receipt = await collect(api, [event("a3", "2026-10-10T10:02:00Z", email="ann@x.com")])
+    assert status == 200
+    assert [(t["segment"], t["status"]) for t in receipt["transitions"]] == [
+        ("Two searches", "entered")
+    ]
