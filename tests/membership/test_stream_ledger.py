@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmint.engines.duckdb import Connection
@@ -37,6 +37,7 @@ TRANSITIONS = st.lists(
 )
 
 
+@settings(max_examples=30)
 @given(first=TRANSITIONS, second=TRANSITIONS)
 def test_a_batch_at_once_equals_one_by_one(
     tmp_path_factory: object, first: list, second: list
