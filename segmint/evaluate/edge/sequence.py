@@ -42,22 +42,27 @@ def compile_sequence(
         restore(e, label, old)
         return matched and (window is None or window.holds(c, e, event[time]))
 
-    def match(c: Context, e: Env, index: int, events: list[Any], after: datetime | None) -> bool:
+    def match(
+        c: Context,
+        e: Env,
+        index: int,
+        events: list[Any],
+        at: list[datetime],
+        after: datetime | None,
+    ) -> bool:
+        """Steps from ``index`` on, over the events after ``after`` (``at``: their times)."""
         if index == len(steps):
             return True
         label, _, _, count = steps[index]
-        candidates = [
-            event
-            for event in events
-            if (after is None or event[time] > after) and holds(c, e, index, event)
-        ]
+        start = 0 if after is None else bisect_right(at, after)
+        candidates = [event for event in events[start:] if holds(c, e, index, event)]
         times = [event[time] for event in candidates]
         for last in candidates:
             if bisect_right(times, last[time]) - 1 < count - 1:
                 continue
             old = e.get(label, UNSET)
             e[label] = last
-            found = match(c, e, index + 1, events, last[time])
+            found = match(c, e, index + 1, events, at, last[time])
             restore(e, label, old)
             if found:
                 return True
@@ -70,6 +75,6 @@ def compile_sequence(
             if isinstance(event, dict) and isinstance(event.get(time), datetime)
         ]
         events.sort(key=lambda event: (event[time], str(event.get("_id", ""))))
-        return match(c, e, 0, events, None)
+        return match(c, e, 0, events, [event[time] for event in events], None)
 
     return run
