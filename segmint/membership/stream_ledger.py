@@ -26,15 +26,6 @@ def append(con: Connection, rows: list[Row], job_id: str) -> None:
     if not rows:
         return
     ordered = sorted(rows, key=lambda row: row[3])
-    history = pa.table(
-        {
-            "profile_id": pa.array([row[0] for row in ordered], pa.int64()),
-            "segment_id": [row[1] for row in ordered],
-            "status": [_STATUS[row[2]] for row in ordered],
-            "changed_at": pa.array([row[3] for row in ordered], pa.timestamp("us")),
-            "version": pa.array([row[4] for row in ordered], pa.int32()),
-        }
-    )
     qualified_latest: dict[tuple[int, str], Row] = {}
     exited_only: dict[tuple[int, str], Row] = {}
     for row in ordered:
@@ -45,7 +36,7 @@ def append(con: Connection, rows: list[Row], job_id: str) -> None:
         else:  # a new pair's times are its first exit's; a known pair keeps its own
             first = exited_only.get(key, row)
             exited_only[key] = (*first[:4], row[4])
-    with registered(con, "stream_history", history):
+    with registered(con, "stream_history", _arrow(ordered)):
         con.execute(
             f"INSERT INTO membership_history SELECT {_COLUMNS}, $job, 'streaming' "
             "FROM stream_history",
@@ -57,6 +48,18 @@ def append(con: Connection, rows: list[Row], job_id: str) -> None:
 
 _STATUS = {"entered": "realized", "exited": "exited"}
 _COLUMNS = "profile_id, segment_id, status, changed_at, version"
+
+
+def _arrow(rows: list[Row]) -> pa.Table:
+    return pa.table(
+        {
+            "profile_id": pa.array([row[0] for row in rows], pa.int64()),
+            "segment_id": [row[1] for row in rows],
+            "status": [_STATUS[row[2]] for row in rows],
+            "changed_at": pa.array([row[3] for row in rows], pa.timestamp("us")),
+            "version": pa.array([row[4] for row in rows], pa.int32()),
+        }
+    )
 
 
 def _entries_kept(ordered: list[Row], latest: dict[tuple[int, str], Row]) -> list[Row]:
@@ -76,22 +79,13 @@ def _upsert(con: Connection, rows: list[Row], job_id: str, *, keep_times: bool) 
     """Rows as the ledger's latest state; ``keep_times`` leaves a known pair's times alone."""
     if not rows:
         return
-    latest = pa.table(
-        {
-            "profile_id": pa.array([row[0] for row in rows], pa.int64()),
-            "segment_id": [row[1] for row in rows],
-            "status": [_STATUS[row[2]] for row in rows],
-            "changed_at": pa.array([row[3] for row in rows], pa.timestamp("us")),
-            "version": pa.array([row[4] for row in rows], pa.int32()),
-        }
-    )
     times = (
         ""
         if keep_times
         else "last_qualification_time = excluded.last_qualification_time, "
         "entered_at = excluded.entered_at, "
     )
-    with registered(con, "stream_latest", latest):
+    with registered(con, "stream_latest", _arrow(rows)):
         con.execute(
             "INSERT INTO memberships SELECT profile_id, segment_id, status, changed_at, "
             "changed_at, version, $job FROM stream_latest "

@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from segmint.errors import SegmintError
+from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.reference import evaluate as reference_evaluate
+from segmint.evaluate.streaming.state import ProfileState
 from segmint.ingest.validate import RecordValidator
 from segmint.plan.dependencies import evaluation_order
 from segmint.plan.nodes import Plan
@@ -71,3 +73,24 @@ def reference_members(plans: dict[str, Plan], profile: ProfileData, as_of: datet
         if reference_evaluate(plans[name], given, as_of):
             realized.add(name)
     return realized
+
+
+def check_arriving(
+    edge: EdgeSegments,
+    plans: dict[str, Plan],
+    profile: ProfileData,
+    events: list[dict[str, Any]],
+    instants: list[datetime],
+    device: str,
+) -> None:
+    """``events`` arrive in this order, a share before each instant: the streaming state's kept
+    index and memo answer as the reference does, and as an evaluation from scratch."""
+    state = ProfileState.of(ProfileData(profile.attributes))
+    size = -(-len(events) // len(instants))
+    for step, as_of in enumerate(instants):
+        for event in events[step * size : (step + 1) * size]:
+            state.add(event)
+        seen = ProfileData(profile.attributes, list(state.events))
+        kept = edge.evaluate(state.data(), as_of)
+        assert kept.members == reference_members(plans, seen, as_of), (device, as_of)
+        assert kept == edge.evaluate(seen, as_of), (device, as_of)

@@ -15,10 +15,9 @@ from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.compiler import truth, value
 from segmint.evaluate.edge.ranges import windowed
 from segmint.evaluate.reference import ProfileData
-from segmint.evaluate.streaming.state import ProfileState
 from segmint.plan.nodes import Aggregate, Compare
 from tests.conformance.strategies import EVENT_TYPES, Data, as_of_instants, data_sets
-from tests.edge.profiles import corpus, profiles_of, reference_members
+from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_members
 from tests.plan.test_roundtrip import tails
 
 _SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,12 +75,4 @@ def test_windowed_equals_reference(
             result = edge.evaluate(ordered, as_of)
             assert result.members == reference_members(plans, ordered, as_of), (device, as_of)
         order.shuffle(events)
-        state = ProfileState.of(ProfileData(profile.attributes))
-        size = -(-len(events) // len(instants))
-        for step, as_of in enumerate(instants):
-            for event in events[step * size : (step + 1) * size]:
-                state.add(event)
-            seen = ProfileData(profile.attributes, list(state.events))
-            kept = edge.evaluate(state.data(), as_of)
-            assert kept.members == reference_members(plans, seen, as_of), (device, as_of)
-            assert kept == edge.evaluate(seen, as_of), (device, as_of)
+        check_arriving(edge, plans, profile, events, instants, device)

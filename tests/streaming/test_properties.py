@@ -11,12 +11,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
-from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming import Processor, Transition
-from segmint.evaluate.streaming.state import ProfileState
 from segmint.schema.model import SchemaClass
 from tests.conformance.strategies import BASE, Data, as_of_instants, data_sets, definitions
-from tests.edge.profiles import corpus, device_of, normalised, profiles_of, reference_members
+from tests.edge.profiles import (
+    check_arriving,
+    corpus,
+    device_of,
+    normalised,
+    profiles_of,
+    reference_members,
+)
 
 LATENESS = timedelta(hours=6)
 _TEXTS = st.lists(
@@ -119,12 +124,4 @@ def test_kept_index_and_memo_equal_reference(
     for device, profile in profiles_of(data).items():
         events = list(profile.events)
         order.shuffle(events)
-        state = ProfileState.of(ProfileData(profile.attributes))
-        size = -(-len(events) // len(instants))
-        for step, as_of in enumerate(instants):
-            for event in events[step * size : (step + 1) * size]:
-                state.add(event)
-            seen = ProfileData(profile.attributes, list(state.events))
-            result = edge.evaluate(state.data(), as_of)
-            assert result.members == reference_members(plans, seen, as_of), (device, as_of)
-            assert result == edge.evaluate(seen, as_of), (device, as_of)
+        check_arriving(edge, plans, profile, events, instants, device)

@@ -21,20 +21,18 @@ from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
 from segmint.evaluate.edge.events import LAST, Key
-from segmint.evaluate.edge.types import reads
+from segmint.evaluate.edge.types import own_field, reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
 from segmint.plan.nodes import (
     Aggregate,
     And,
     Bound,
     Events,
-    Get,
     Node,
     Occurs,
     Period,
     Quantify,
     TimeAnchor,
-    Var,
 )
 
 Test = Callable[[Context, Env], bool]
@@ -57,7 +55,7 @@ def windowed(
     occurs = parts[at]
     assert isinstance(occurs, Occurs)
     others = parts[:at] + parts[at + 1 :]
-    if not _own_timestamp(occurs.subject, node.var) or any(map(depends_on_time, others)):
+    if not own_field(occurs.subject, node.var, "timestamp") or any(map(depends_on_time, others)):
         return None
     bounds = [b for b in (occurs.window.start, occurs.window.end) if b is not None]
     if not all(isinstance(b.anchor, TimeAnchor | Period) for b in bounds):
@@ -89,15 +87,6 @@ def windowed(
         return kept
 
     return select
-
-
-def _own_timestamp(subject: Node, var: str) -> bool:
-    return (
-        isinstance(subject, Get)
-        and subject.field == "timestamp"
-        and isinstance(subject.target, Var)
-        and subject.target.name == var
-    )
 
 
 def _span(window: CompiledWindow, c: Context, e: Env, keys: list[Key]) -> tuple[int, int] | None:

@@ -80,11 +80,19 @@ def tested(condition: Node, var: str) -> Types:
         for item in condition.items:
             found = union(found, tested(item, var))
         return found
-    if isinstance(condition, Compare) and condition.op == "=" and _is_type(condition.left, var):
+    if (
+        isinstance(condition, Compare)
+        and condition.op == "="
+        and own_field(condition.left, var, "eventType")
+    ):
         right = condition.right
         if isinstance(right, Literal) and isinstance(right.value, str):
             return frozenset({right.value})
-    if isinstance(condition, In) and not condition.negated and _is_type(condition.value, var):
+    if (
+        isinstance(condition, In)
+        and not condition.negated
+        and own_field(condition.value, var, "eventType")
+    ):
         items = condition.items
         if isinstance(items, ListOf) and all(
             isinstance(i, Literal) and isinstance(i.value, str) for i in items.items
@@ -93,10 +101,11 @@ def tested(condition: Node, var: str) -> Types:
     return None
 
 
-def _is_type(node: Node, var: str) -> bool:
+def own_field(node: Node, var: str, field: str) -> bool:
+    """Whether ``node`` is ``var.field``: a field of the item being tested."""
     return (
         isinstance(node, Get)
-        and node.field == "eventType"
+        and node.field == field
         and isinstance(node.target, Var)
         and node.target.name == var
     )
