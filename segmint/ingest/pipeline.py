@@ -95,10 +95,14 @@ def ingest_file(
     return report
 
 
+Rejected = list[tuple[dict[str, object] | None, list[Problem]]]
+
+
 def _read_valid(
     path: Path, file_format: FileFormat, schema: Schema, validator: RecordValidator
-) -> tuple[pa.Table, list[tuple[dict[str, object] | None, list[Problem]]]]:
-    """The valid records as a table, and the rejected ones with their problems."""
+) -> tuple[pa.Table, Rejected]:
+    """The valid records as a table, and the rejected ones with their problems: the whole file
+    at once when it all fits the schema, else record by record, locating every problem."""
     try:
         raw = read_table(path, file_format)
         table = conform(
@@ -108,11 +112,17 @@ def _read_valid(
             validator.namespaces,
             from_text=file_format.is_text,
         )
-        return time_ordered(table, schema), []
     except (Mismatch, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass
+        return _read_each(path, file_format, schema, validator)
+    return time_ordered(table, schema), []
+
+
+def _read_each(
+    path: Path, file_format: FileFormat, schema: Schema, validator: RecordValidator
+) -> tuple[pa.Table, Rejected]:
+    """Record by record through the validator, which says where each problem is."""
     valid: list[dict[str, object]] = []
-    rejected: list[tuple[dict[str, object] | None, list[Problem]]] = []
+    rejected: Rejected = []
     for raw_record in iter_records(path, file_format):
         if raw_record.values is None:
             assert raw_record.problem is not None
@@ -140,7 +150,7 @@ def _content_hash(path: Path) -> str:
 def _write_quarantine(
     workspace: Workspace,
     batch_id: str,
-    rejected: list[tuple[dict[str, object] | None, list[Problem]]],
+    rejected: Rejected,
 ) -> Path:
     """Rejected records with their reasons, written aside until the batch commits."""
     folder = workspace.path / "quarantine"
