@@ -384,7 +384,7 @@ def _quantify(node: Quantify) -> Test:
 
 @truth.register
 def _sequence(node: Sequence) -> Test:
-    return compile_sequence(node, items(node.source, reads(node)), truth, value)
+    return memoized(node, compile_sequence(node, items(node.source, reads(node)), truth, value))
 
 
 def compile_plan(root: Node) -> Callable[[Context], bool]:

@@ -1,12 +1,12 @@
-"""Memoized aggregates and quantifiers: a count, sum or ``exists`` over a profile's events is
-computed once and reused, by the same segment's later evaluations and by every other segment
-holding the same expression, until it could change.
+"""Memoized aggregates, quantifiers and chains: a count, sum, ``exists`` or chain over a
+profile's events is computed once and reused, by the same segment's later evaluations and by
+every other segment holding the same expression, until it could change.
 
 Its value depends only on the events it reads, its variables and as_of when the expression is
-closed (no free variable, no profile attribute, no ``inSegment``; chains excluded as their
-labels scope step by step). It then holds, unchanged, from the instant it was computed until
-its change hint (what its own readings noted), as long as no event of the types it reads was
-added since: the index's version for those types says so.
+closed (no free variable, no profile attribute, no ``inSegment``; a chain's labels are in scope
+from their step on: its own condition and the later steps). It then holds, unchanged, from the
+instant it was computed until its change hint (what its own readings noted), as long as no
+event of the types it reads was added since: the index's version for those types says so.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class Entry(NamedTuple):
 
 def free_names(node: Node) -> set[str] | None:
     """The variables ``node`` reads without binding them; None when it reads something else
-    outside its events (attributes, segments) or contains a chain."""
-    if isinstance(node, Profile | InSegment | Sequence):
+    outside its events (attributes, segments)."""
+    if isinstance(node, Profile | InSegment):
         return None
+    if isinstance(node, Sequence):
+        return _chain_names(node)
     if isinstance(node, Var):
         return {node.name}
     found: set[str] = set()
@@ -65,6 +67,21 @@ def free_names(node: Node) -> set[str] | None:
             elif isinstance(node, Let) and field.name == "body":
                 inner.discard(node.name)
             found |= inner
+    return found
+
+
+def _chain_names(node: Sequence) -> set[str] | None:
+    """A step's WHEN sees the earlier steps' labels, its condition its own as well."""
+    found = free_names(node.source)
+    bound: set[str] = set()
+    for step in node.steps:
+        window = free_names(step.window) if step.window is not None else set()
+        condition = free_names(step.condition)
+        if found is None or window is None or condition is None:
+            return None
+        found |= window - bound
+        bound.add(step.label)
+        found |= condition - bound
     return found
 
 

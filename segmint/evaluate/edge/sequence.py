@@ -1,5 +1,6 @@
-"""``chain`` compiled: the reference interpreter's backtracking search over the time-ordered
-events, with step conditions and windows compiled once."""
+"""``chain`` compiled: step conditions and windows compiled once, matched over the time-ordered
+events by one forward pass per step where the chain's shape allows (``sequence_scan``), else by
+the reference interpreter's backtracking search."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan
 from segmint.evaluate.edge.windows import CompiledWindow, Fn
 from segmint.plan.nodes import Node, Sequence
 
@@ -32,6 +34,13 @@ def compile_sequence(
         )
         for step in node.steps
     ]
+    relatives = relative_windows(node)
+    scanned: list[ScanStep] | None = None
+    if relatives is not None:
+        scanned = [
+            (label, condition, None if relative is not None else window, relative, count)
+            for (label, condition, window, count), relative in zip(steps, relatives, strict=True)
+        ]
 
     def holds(c: Context, e: Env, index: int, event: dict[str, Any]) -> bool:
         """A step's condition with its label bound; its window in the chain's scope."""
@@ -75,6 +84,8 @@ def compile_sequence(
             if isinstance(event, dict) and isinstance(event.get(time), datetime)
         ]
         events.sort(key=lambda event: (event[time], str(event.get("_id", ""))))
+        if scanned is not None:
+            return scan(c, e, scanned, events, time)
         return match(c, e, 0, events, [event[time] for event in events], None)
 
     return run

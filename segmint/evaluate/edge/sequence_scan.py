@@ -1,0 +1,123 @@
+"""``chain`` matched in one forward pass per step instead of by backtracking, where its shape
+allows it: every step's condition reads only its own event (no other label, attribute or
+segment), and every WHEN either reads no label or bounds the step's time by the previous
+step's time alone (then with COUNT 1).
+
+Which events can complete step k then depends only on the times of the events that can complete
+step k-1 (the feasible ones). With no relative WHEN and COUNT c, an event completes step k when
+at least c candidates lie after the earliest feasible previous time, up to and including its
+own. With a relative WHEN, both bounds move forward as the previous time does, so the previous
+times admitting an event form a run of the sorted feasible times: the latest one before the event
+that passes the start bound is the one to test against the end bound. The chain holds when its
+last step has a feasible event: O(steps * n log n) where backtracking is O(n ** steps).
+
+Every reading the backtracking search could make is either made here or cannot change the result
+until one made here does, so the change hints noted stay safe.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.memo import free_names
+from segmint.evaluate.edge.windows import CompiledWindow
+from segmint.plan import semantics
+from segmint.plan.nodes import Bound, Get, Sequence, Var, Window
+
+Test = Callable[[Context, Env], bool]
+#: A compiled step: label, condition, its WHEN when that reads no label, its relative WHEN,
+#: and COUNT.
+ScanStep = tuple[str, Test, CompiledWindow | None, Window | None, int]
+
+
+def relative_windows(node: Sequence) -> list[Window | None] | None:
+    """Per step, its WHEN when that is relative to the previous step (else None); None when
+    the chain's shape needs the backtracking search."""
+    found: list[Window | None] = []
+    previous: str | None = None
+    for step in node.steps:
+        reads = free_names(step.condition)
+        if reads is None or not reads <= {step.label}:
+            return None
+        relative = None
+        if step.window is not None:
+            labels = free_names(step.window)
+            if labels is None:
+                return None
+            if labels:
+                bounds = [b for b in (step.window.start, step.window.end) if b is not None]
+                timed = all(_on_time_of(b, previous, node.time_field) for b in bounds)
+                if previous is None or step.count != 1 or not timed:
+                    return None
+                relative = step.window
+        found.append(relative)
+        previous = step.label
+    return found
+
+
+def _on_time_of(bound: Bound, label: str | None, time: str) -> bool:
+    anchor = bound.anchor
+    return (
+        isinstance(anchor, Get)
+        and anchor.field == time
+        and isinstance(anchor.target, Var)
+        and anchor.target.name == label
+    )
+
+
+def scan(
+    c: Context, e: Env, steps: list[ScanStep], events: list[dict[str, Any]], time: str
+) -> bool:
+    """Whether the time-ordered ``events`` match every step, step by step."""
+    at = [event[time] for event in events]
+    feasible: list[datetime] | None = None
+    for label, condition, window, relative, count in steps:
+        start = 0 if feasible is None else bisect_right(at, feasible[0])
+        old = e.get(label, UNSET)
+        times: list[datetime] = []
+        for event in events[start:]:
+            e[label] = event
+            if condition(c, e) and (window is None or window.holds(c, e, event[time])):
+                times.append(event[time])
+        restore(e, label, old)
+        if relative is not None:
+            assert feasible is not None
+            previous = feasible
+            times = [t for t in times if _admitted(relative, previous, t, c.as_of)]
+        elif count > 1:
+            candidates = times
+            times = [t for t in candidates if bisect_right(candidates, t) >= count]
+        if not times:
+            return False
+        feasible = times
+    return True
+
+
+def _admitted(window: Window, previous: list[datetime], instant: datetime, as_of: datetime) -> bool:
+    """Whether some previous time before ``instant`` has it inside its relative window."""
+    end = bisect_left(previous, instant)
+    if window.start is not None:
+        low, high = 0, end
+        while low < high:
+            middle = (low + high) // 2
+            if semantics.after_start(window, instant, as_of, resolve=_at(previous[middle])):
+                low = middle + 1
+            else:
+                high = middle
+        end = low
+    if end == 0:
+        return False
+    return semantics.before_end(window, instant, as_of, resolve=_at(previous[end - 1]))
+
+
+def _at(instant: datetime) -> semantics.Resolve:
+    """Resolves the previous step's time anchor to ``instant``."""
+
+    def resolve(anchor: Any, at: datetime) -> date | None:
+        return instant
+
+    return resolve

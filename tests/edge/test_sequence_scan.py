@@ -1,0 +1,113 @@
+"""The forward scan of chains: which shapes take it, and that it answers as the reference's
+backtracking search does, on hand-made cases where the choice of the previous event matters and
+on random chains of the shapes it takes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.edge.sequence_scan import relative_windows
+from segmint.evaluate.reference import ProfileData
+from segmint.plan.nodes import Not, Sequence
+from tests.conformance.strategies import Data, as_of_instants, chains, data_sets
+from tests.edge.profiles import corpus, profiles_of, reference_members
+from tests.evaluate.helpers import AS_OF, event, plan
+
+MINUTE = timedelta(minutes=1)
+
+
+def _chain(text: str) -> Sequence:
+    root = plan(text).root
+    root = root.item if isinstance(root, Not) else root
+    assert isinstance(root, Sequence)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("steps", "scanned"),
+    [
+        ('A: WHAT(eventType = "v"), B: WHAT(eventType = "c") WHEN(<= 1 hour after A)', True),
+        ('A: WHAT(eventType = "v") WHEN(<= 7 days before now), B: WHAT(eventType = "c")', True),
+        ('A: WHAT(eventType = "v"), B: WHAT(eventType = "c") COUNT(2)', True),
+        (
+            'A: WHAT(eventType = "v"), B: WHAT(eventType = "c") WHEN(> 1 hour after A) COUNT(2)',
+            False,
+        ),
+        (
+            'A: WHAT(eventType = "v"), B: WHAT(eventType = "c") WHERE(eventType = A.eventType)',
+            False,
+        ),
+        (
+            'A: WHAT(eventType = "v"), B: WHAT(eventType = "c"),'
+            ' C: WHAT(eventType = "p") WHEN(<= 1 day after A)',
+            False,
+        ),
+    ],
+)
+def test_which_chains_are_scanned(steps: str, scanned: bool) -> None:
+    chain = _chain(f"chain(xEvent, timestamp, [{steps}])")
+    assert (relative_windows(chain) is not None) == scanned
+
+
+def _members(text: str, events: list[dict[str, object]]) -> bool:
+    edge = EdgeSegments({"s": plan(text)})
+    return "s" in edge.evaluate(ProfileData({}, events), AS_OF, search=1).members
+
+
+@pytest.mark.parametrize(
+    ("when", "b_after_first", "expected"),
+    [
+        # within an hour after A: only the later A (50 minutes before B) admits B
+        ("<= 1 hour after A", 100, True),
+        ("<= 1 hour after A", 200, False),
+        # more than two hours after A: only the earlier A admits B
+        ("> 2 hours after A", 130, True),
+        ("> 2 hours after A", 110, False),
+    ],
+)
+def test_the_previous_event_that_admits_the_step_is_found(
+    when: str, b_after_first: int, expected: bool
+) -> None:
+    first = AS_OF - timedelta(days=1)
+    events = [
+        event("a1", first, "v"),
+        event("a2", first + 50 * MINUTE, "v"),
+        event("b", first + b_after_first * MINUTE, "c"),
+    ]
+    text = f'chain(xEvent, timestamp, [A: WHAT(eventType = "v"), B: WHAT(eventType = "c") WHEN({when})])'
+    assert _members(text, events) is expected
+
+
+def test_count_counts_only_after_the_earliest_previous_event() -> None:
+    first = AS_OF - timedelta(days=1)
+    text = 'chain(xEvent, timestamp, [A: WHAT(eventType = "v"), B: WHAT(eventType = "c") COUNT(2)])'
+    before = [
+        event("b0", first, "c"),
+        event("a", first + MINUTE, "v"),
+        event("b1", first + 2 * MINUTE, "c"),
+    ]
+    assert not _members(text, before)
+    assert _members(text, [*before, event("b2", first + 3 * MINUTE, "c")])
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=data_sets(), text=chains(), as_of=as_of_instants())
+def test_scanned_chains_equal_the_reference(data: Data, text: str, as_of: datetime) -> None:
+    plans = corpus([text], combine=False)
+    assume(plans is not None)
+    assert plans is not None
+    root = plans["s0"].root
+    assume(relative_windows(root.item if isinstance(root, Not) else root) is not None)
+    edge = EdgeSegments(plans)
+    for device, profile in profiles_of(data).items():
+        assert edge.evaluate(profile, as_of, search=1).members == reference_members(
+            plans, profile, as_of
+        ), device
