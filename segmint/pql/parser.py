@@ -12,6 +12,9 @@ Deviations from the EBNF, each forced by the examples or by ambiguity in it:
   operator follows the number (``-3.count()`` is ``-(3.count())``).
 - ``x.in(a)``, ``x.notIn(a)`` and ``x.matches(r)`` are the operators, so each has one tree.
 - ``^NAME`` is ``^.NAME``; ``WHEN(...)`` accepts every ``occurs`` tail (DESIGN.md 4).
+
+Reading tokens and reporting located errors belong to ``cursor.Cursor``, which ``_Parser``
+extends; this module holds the grammar.
 """
 
 from __future__ import annotations
@@ -21,33 +24,22 @@ from typing import TypeVar
 
 from segmint.errors import did_you_mean
 from segmint.pql import ast
+from segmint.pql.cursor import COMPARISONS, PERIOD_WORDS, UNIT_SPELLINGS, Cursor
 from segmint.pql.functions import OPERATOR_METHODS, SIGNATURES, suggest
-from segmint.pql.source import PQLSyntaxError
-from segmint.pql.tokens import Kind, Token, tokenize
+from segmint.pql.tokens import Kind, Token
 
 _T = TypeVar("_T")
 
-#: Deeper nesting is refused with a located error rather than a RecursionError.
-MAX_DEPTH = 50
-
-_COMPARISONS = frozenset(ast.COMPARISONS)
 _RELATIONAL_WORDS = frozenset({"notIn", "like", "matches"})
 _ADDITIVE = frozenset({"+", "-"})
 _MULTIPLICATIVE = frozenset({"*", "/", "%"})
 _TIME_WORDS = frozenset(ast.TIME_WORDS)
 _DIRECTIONS = frozenset(ast.DIRECTIONS)
-_PERIOD_WORDS = frozenset(ast.PERIOD_WORDS)
-_UNIT_SPELLINGS: dict[str, str] = {
-    spelling: unit for unit, plural in ast.UNITS.items() for spelling in (unit, plural)
-}
 _STEP_CLAUSES = ("what", "when", "count", "where")
 _PRIMARY_KEYWORDS = frozenset(
     {"true", "false", "null", "select", *ast.TIME_WORDS, *ast.QUANTIFIERS, *ast.AGGREGATES}
 )
 _PRIMARY_OPENERS = frozenset({"(", "[", "{"})
-_OPERATOR_KEYWORDS = ("and", "or", "in", "notIn", "like", "matches", "occurs")
-_LEADING_KEYWORDS = ("select", "exists", "forall", "let", "not", *ast.AGGREGATES)
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
 def parse(text: str) -> ast.Expr:
@@ -58,19 +50,14 @@ def parse(text: str) -> ast.Expr:
     return _Parser(text)._parse_query()
 
 
-class _Parser:
-    """One use: holds the token list and the cursor while parsing one text."""
+class _Parser(Cursor):
+    """One use: the grammar rules, run over the cursor of one text."""
 
-    __slots__ = ("_depth", "_no_in", "_pos", "_prev", "_source", "_tok", "_tokens")
+    __slots__ = ("_no_in",)
 
     def __init__(self, source: str) -> None:
-        self._source = source
-        self._tokens = tokenize(source)
-        self._pos = 0
-        self._tok = self._tokens[0]
-        self._prev = self._tok
+        super().__init__(source)
         self._no_in = False
-        self._depth = 0
 
     # Grammar rules ----------------------------------------------------------------------------
 
@@ -144,7 +131,7 @@ class _Parser:
         start = self._tok
         left = self._parse_add_expr()
         tok = self._tok
-        if tok.kind is Kind.OP and tok.text in _COMPARISONS:
+        if tok.kind is Kind.OP and tok.text in COMPARISONS:
             op = self._parse_cmp_op()
             return ast.Binary(op, left, self._parse_add_expr(), span=self._span(start))
         if tok.kind is Kind.KEYWORD:
@@ -160,7 +147,7 @@ class _Parser:
 
     def _parse_cmp_op(self) -> str:
         tok = self._tok
-        if tok.kind is not Kind.OP or tok.text not in _COMPARISONS:
+        if tok.kind is not Kind.OP or tok.text not in COMPARISONS:
             raise self._unexpected("a comparison (=, !=, <, >, <=, >=)")
         self._advance()
         return tok.text
@@ -343,7 +330,7 @@ class _Parser:
 
     def _parse_occurs_tail(self) -> ast.OccursTail:
         start = self._tok
-        if start.kind is Kind.OP and start.text in _COMPARISONS:
+        if start.kind is Kind.OP and start.text in COMPARISONS:
             op = self._parse_cmp_op()
             amount = self._tok
             if amount.kind is not Kind.INT:
@@ -375,9 +362,9 @@ class _Parser:
 
     def _parse_time_ref(self) -> ast.TimeRef:
         tok = self._tok
-        if tok.kind is Kind.IDENT and tok.text.lower() in _PERIOD_WORDS:
+        if tok.kind is Kind.IDENT and tok.text.lower() in PERIOD_WORDS:
             after = self._peek(1)
-            if after.kind is Kind.IDENT and after.text.lower() in _UNIT_SPELLINGS:
+            if after.kind is Kind.IDENT and after.text.lower() in UNIT_SPELLINGS:
                 self._advance()
                 unit = self._unit()
                 return ast.Period(tok.text.lower(), unit, span=self._span(tok))
@@ -469,34 +456,6 @@ class _Parser:
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _advance(self) -> Token:
-        tok = self._tok
-        self._prev = tok
-        if tok.kind is not Kind.EOF:
-            self._pos += 1
-            self._tok = self._tokens[self._pos]
-        return tok
-
-    def _peek(self, ahead: int) -> Token:
-        return self._tokens[min(self._pos + ahead, len(self._tokens) - 1)]
-
-    def _at_keyword(self, word: str) -> bool:
-        return self._tok.kind is Kind.KEYWORD and self._tok.value == word
-
-    def _enter(self) -> None:
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise self._error(
-                f"expression nested more than {MAX_DEPTH} levels deep",
-                hint="split the definition, or use let to name parts of it",
-            )
-
-    def _span(self, start: Token) -> ast.Span:
-        end = self._prev
-        return ast.Span(
-            start.offset, end.end, start.line, start.column, end.line, end.column + len(end.text)
-        )
-
     def _enclosed_expr(self) -> ast.Expr:
         """An expression inside brackets, where ``in`` is an operator even in a let value."""
         outer, self._no_in = self._no_in, False
@@ -566,11 +525,11 @@ class _Parser:
 
     def _unit(self) -> str:
         tok = self._tok
-        unit = _UNIT_SPELLINGS.get(tok.text.lower()) if tok.kind is Kind.IDENT else None
+        unit = UNIT_SPELLINGS.get(tok.text.lower()) if tok.kind is Kind.IDENT else None
         if unit is None:
             if tok.kind is not Kind.IDENT:
                 raise self._unexpected("a time unit such as days or months")
-            hint = did_you_mean(tok.text.lower(), _UNIT_SPELLINGS)
+            hint = did_you_mean(tok.text.lower(), UNIT_SPELLINGS)
             raise self._error(
                 f'unknown time unit "{tok.text}"',
                 hint=hint or "units are " + ", ".join(ast.UNITS.values()),
@@ -611,68 +570,3 @@ class _Parser:
         if kind is Kind.OP:
             return tok.text in _PRIMARY_OPENERS
         return kind is not Kind.EOF
-
-    def _expect_name(self, what: str, hint: str | None = None) -> str:
-        tok = self._tok
-        if tok.kind is not Kind.IDENT:
-            if tok.kind is Kind.KEYWORD:
-                hint = f'"{tok.text}" is a reserved word; choose another name'
-            raise self._unexpected(what, hint)
-        self._advance()
-        return tok.text
-
-    def _expect_op(self, text: str, what: str, hint: str | None = None) -> Token:
-        tok = self._tok
-        if tok.kind is not Kind.OP or tok.text != text:
-            raise self._unexpected(what, hint)
-        return self._advance()
-
-    def _close(self, closer: str, opener: Token) -> None:
-        tok = self._tok
-        if tok.kind is Kind.OP and tok.text == closer:
-            self._advance()
-            return
-        where = f"col {opener.column}"
-        if opener.line != tok.line:
-            where = f"line {opener.line}, {where}"
-        raise self._error(
-            f'expected "{closer}" to close "{opener.text}" opened at {where}, '
-            f"found {tok.describe()}",
-            hint=self._keyword_hint(),
-        )
-
-    def _error(
-        self, message: str, tok: Token | None = None, hint: str | None = None
-    ) -> PQLSyntaxError:
-        tok = tok or self._tok
-        return PQLSyntaxError(
-            message, source=self._source, line=tok.line, column=tok.column, hint=hint
-        )
-
-    def _unexpected(self, expected: str, hint: str | None = None) -> PQLSyntaxError:
-        tok = self._tok
-        if hint is None:
-            hint = self._keyword_hint()
-        if hint is None and tok.kind is Kind.KEYWORD and tok.value == "not":
-            after = self._peek(1)
-            if after.kind is Kind.KEYWORD and after.value == "in":
-                hint = 'write "notIn" for "not in"'
-        if hint is None and tok.kind is Kind.OP:
-            if tok.text in _COMPARISONS:
-                hint = 'comparisons do not chain: join them with "and"'
-            elif tok.text in _CLOSERS:
-                hint = f'this "{tok.text}" has no matching "{_CLOSERS[tok.text]}"'
-        return self._error(f"expected {expected}, found {tok.describe()}", hint=hint)
-
-    def _keyword_hint(self) -> str | None:
-        """A "did you mean" for a misspelt keyword here or just before (``adn``, ``selct X``)."""
-        tok, prev = self._tok, self._prev
-        if tok.kind is Kind.IDENT:
-            if prev.kind is Kind.IDENT and prev.text.lower() in _PERIOD_WORDS:
-                return did_you_mean(tok.text.lower(), _UNIT_SPELLINGS)
-            hint = did_you_mean(tok.text.lower(), _OPERATOR_KEYWORDS)
-            if hint:
-                return hint
-        if prev is not tok and prev.kind is Kind.IDENT:
-            return did_you_mean(prev.text.lower(), _LEADING_KEYWORDS)
-        return None
