@@ -2,20 +2,30 @@
 kept between requests so the streaming processor's state stays in memory.
 
 Each stream reads and writes through a connection of its own and is used under the service's
-write lock, one call at a time. It is trusted only while it made the sandbox's last write: any
+write lock, one commit at a time. It is trusted only while it made the sandbox's last write: any
 other write (a batch upload, a definition change, a merge policy) may have changed what its
 profiles or segments are, so the next call rebuilds it from the store and its checkpoint.
+
+Concurrent calls to one stream are committed together (a group commit): a call that finds the
+stream busy waits in line, and whoever commits next takes every call waiting, up to
+``GROUP_EVENTS`` events, into one transaction. Each call still gets its own receipt, and is
+answered only once its events are durable; a commit's fixed cost is paid once per group.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from segmint.api.service import Service
+from segmint.errors import ValidationError
 from segmint.store.workspace import Workspace
 from segmint.stream.service import EventStream, Receipt
+
+#: The most events one group commit takes from the calls waiting (at least one call).
+GROUP_EVENTS = 2_000
 
 
 @dataclass
@@ -26,22 +36,67 @@ class _Held:
     version: int
 
 
+@dataclass
+class _Call:
+    events: Sequence[object]
+    #: Set by the commit that took the call: its receipt and segment names, or its error.
+    outcome: tuple[Receipt, dict[str, str]] | BaseException | None = None
+
+
+@dataclass
+class _Line:
+    """The calls waiting for one stream, and the turn to commit them."""
+
+    waiting: list[_Call] = field(default_factory=list)
+    turn: threading.Lock = field(default_factory=threading.Lock)
+
+
 class Collectors:
     def __init__(self, service: Service) -> None:
         self._service = service
         self._streams: dict[tuple[str, str], _Held] = {}
+        self._lines: dict[tuple[str, str], _Line] = {}
+        self._guard = threading.Lock()
 
     def collect(
         self, sandbox: str, dataset: str, events: Sequence[object]
     ) -> tuple[Receipt, dict[str, str]]:
         """Validate and durably commit ``events`` into ``dataset``; returns after the commit,
         with the names of the stream's segments by id."""
-        with self._service.session(sandbox, write=True):
-            held = self._current(sandbox, dataset)
-            try:
-                return held.stream.collect(events), held.stream.names
-            finally:
-                held.version = self._service.data_version(sandbox) + 1  # this session's end
+        call = _Call(events)
+        with self._guard:
+            line = self._lines.setdefault((sandbox, dataset), _Line())
+            line.waiting.append(call)
+        with line.turn:
+            while call.outcome is None:
+                self._commit_waiting(sandbox, dataset, line)
+        if isinstance(call.outcome, BaseException):
+            raise call.outcome
+        return call.outcome
+
+    def _commit_waiting(self, sandbox: str, dataset: str, line: _Line) -> None:
+        """Commit the calls waiting first, as one group; each gets its own outcome."""
+        with self._guard:
+            size, count = 0, 0
+            for call in line.waiting:
+                if count and size + len(call.events) > GROUP_EVENTS:
+                    break
+                size, count = size + len(call.events), count + 1
+            group, line.waiting = line.waiting[:count], line.waiting[count:]
+        try:
+            with self._service.session(sandbox, write=True):
+                held = self._current(sandbox, dataset)
+                try:
+                    outcomes = held.stream.collect_all([call.events for call in group])
+                finally:
+                    held.version = self._service.data_version(sandbox) + 1  # this session's end
+        except BaseException as error:
+            for call in group:
+                call.outcome = error
+            return
+        names = held.stream.names
+        for call, outcome in zip(group, outcomes, strict=True):
+            call.outcome = outcome if isinstance(outcome, ValidationError) else (outcome, names)
 
     def close(self) -> None:
         for held in self._streams.values():

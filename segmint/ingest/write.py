@@ -51,9 +51,11 @@ def write_records(
     namespaces: list[Namespace],
     identity_cap: int,
     rejected: int = 0,
+    known: identities.KnownIdentities | None = None,
 ) -> Stored:
-    """Store one batch; the caller holds the transaction (and may add to it)."""
-    written = records.write_batch(con, dataset, table, batch_id)
+    """Store one batch; the caller holds the transaction (and may add to it). ``known``:
+    the identities a long-lived writer has seen stored (``identities.register``)."""
+    written = records.write_batch(con, dataset, table, batch_id, known)
     resolution = identities.update_profiles(con, namespaces, identity_cap, written.registered)
     records.record_batch(
         con,

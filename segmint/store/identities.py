@@ -26,13 +26,25 @@ class Registered:
 
 NOTHING_REGISTERED = Registered(np.empty(0, np.int64), 0, 0)
 
+#: Identity keys by (namespace, id) that a long-lived writer (a stream) has seen stored: keys
+#: never change once given, so a batch naming only these needs no registration query.
+KnownIdentities = dict[tuple[str, str], int]
 
-def register(con: Connection, entries: pa.Table, batch_id: str) -> Registered:
+
+def register(
+    con: Connection, entries: pa.Table, batch_id: str, known: KnownIdentities | None = None
+) -> Registered:
     """Store new identities and links of a batch.
 
     ``entries`` is the long form: one row per (record, identity) with columns
-    ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``.
+    ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``. With ``known``, a batch
+    whose records each name one identity, all known, is answered from it (nothing is new), and
+    the identities of any other batch are added to it.
     """
+    if known is not None:
+        keys = _known_keys(entries, known)
+        if keys is not None:
+            return Registered(keys, 0, 0)
     con.register("incoming_identities", entries)
     try:
         con.execute(
@@ -51,10 +63,15 @@ def register(con: Connection, entries: pa.Table, batch_id: str) -> Registered:
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE keyed AS
-            SELECT i.record, i."primary", i.seen_at, x.identity_key AS k
+            SELECT i.record, i."primary", i.seen_at, x.identity_key AS k, namespace, id
             FROM incoming_identities i JOIN identities x USING (namespace, id)
             """
         )
+        if known is not None:
+            for namespace, identity, key in con.execute(
+                "SELECT namespace, id, k FROM keyed"
+            ).fetchall():
+                known[(str(namespace), str(identity))] = int(key)
         new_links = 0
         if entries.num_rows > pc.count_distinct(entries["record"]).as_py():
             new_links = _link(con, batch_id)  # some record names more than one identity
@@ -65,6 +82,19 @@ def register(con: Connection, entries: pa.Table, batch_id: str) -> Registered:
         con.unregister("incoming_identities")
         con.execute("DROP TABLE IF EXISTS keyed")
     return Registered(np.asarray(primary["k"], dtype=np.int64), new_identities, new_links)
+
+
+def _known_keys(entries: pa.Table, known: KnownIdentities) -> np.ndarray | None:
+    """Each record's key when every record names exactly one identity, known and primary."""
+    records = entries["record"].to_numpy()
+    one_each = np.array_equal(records, np.arange(len(records)))
+    if not one_each or not pc.all(entries["primary"]).as_py():
+        return None
+    pairs = zip(entries["namespace"].to_pylist(), entries["id"].to_pylist(), strict=True)
+    keys = [known.get(pair) for pair in pairs]
+    if None in keys:
+        return None
+    return np.asarray(keys, dtype=np.int64)
 
 
 def _link(con: Connection, batch_id: str) -> int:

@@ -24,7 +24,13 @@ class Written:
     registered: identities.Registered = identities.NOTHING_REGISTERED
 
 
-def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: str) -> Written:
+def write_batch(
+    con: Connection,
+    dataset: Dataset,
+    table: pa.Table,
+    batch_id: str,
+    known: identities.KnownIdentities | None = None,
+) -> Written:
     if table.num_rows == 0:
         return Written(0, 0)
     is_event = dataset.schema_class is SchemaClass.EVENT
@@ -37,7 +43,8 @@ def write_batch(con: Connection, dataset: Dataset, table: pa.Table, batch_id: st
         if is_event
         else pa.array([ingested_at] * table.num_rows, pa.timestamp("us"))
     )
-    registered = identities.register(con, _identity_entries(table[IDENTITY_MAP], seen_at), batch_id)
+    entries = _identity_entries(table[IDENTITY_MAP], seen_at)
+    registered = identities.register(con, entries, batch_id, known)
     keys = registered.keys
     data = table.drop_columns([IDENTITY_MAP])
     data = data.append_column("identity_key", pa.array(keys, pa.int64()))
@@ -90,12 +97,10 @@ LOOKUP_BATCH = 1000
 def _insert_events(con: Connection, ids: pa.ChunkedArray) -> int:
     """New events only: an ``_id`` already stored, or repeated in the batch, is a duplicate."""
     if len(ids) <= LOOKUP_BATCH:
-        stored = con.execute(f"SELECT _id FROM {EVENTS} WHERE _id IN ?", [ids.to_pylist()])
-        seen = [row[0] for row in stored.fetchall()]
         con.execute(
             f"INSERT INTO {EVENTS} BY NAME SELECT * FROM incoming_rows "
             "WHERE NOT list_contains(?, _id)",
-            [seen],
+            [sorted(stored_ids(con, ids.to_pylist()))],
         )
     else:
         con.execute(
@@ -106,6 +111,12 @@ def _insert_events(con: Connection, ids: pa.ChunkedArray) -> int:
             """
         )
     return _changed(con)
+
+
+def stored_ids(con: Connection, ids: list[str]) -> set[str]:
+    """Which of these event ``_id``s are stored (an index lookup where streaming made one)."""
+    found = con.execute(f"SELECT _id FROM {EVENTS} WHERE _id IN ?", [ids]).fetchall()
+    return {str(row[0]) for row in found}
 
 
 def _upsert_fragments(con: Connection, dataset: str, ingested_at: object) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from segmint.config import DEFAULT_IDENTITY_CAP
+from segmint.engines.duckdb import registered
 from segmint.errors import Location, NotFoundError, Problem, UsageError, ValidationError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
@@ -32,7 +33,9 @@ from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions, tables
+from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
+from segmint.store.records import stored_ids
 from segmint.store.workspace import Workspace
 from segmint.stream.profiles import Columns, load_profiles
 
@@ -115,7 +118,12 @@ class EventStream:
         self._subscribers: list[Subscriber] = []
         self._pending: list[Transition] = []
         self._loaded: dict[int, ProfileData] = {}
+        #: What this stream has read or written, kept while the store agrees (``_regraphed``
+        #: and ``_restore`` drop what may have changed): identity keys, each identity's
+        #: profile, the identity keys recorded as touched.
+        self._known: KnownIdentities = {}
         self._profile_of: dict[tuple[str, str], int] = {}
+        self._touched: set[int] = set()
         found = stream_ledger.checkpoint(con, name)
         if found is not None and found.dataset != self.dataset.name:
             raise UsageError(
@@ -156,6 +164,62 @@ class EventStream:
         """Validate a list of JSON-decoded events, then commit them durably with the
         transitions they cause. Problems are located as ``[index].field``; with any problem
         nothing is stored."""
+        outcome = self.collect_all([events])[0]
+        if isinstance(outcome, ValidationError):
+            raise outcome
+        return outcome
+
+    def collect_all(self, calls: Sequence[Sequence[object]]) -> list[Receipt | ValidationError]:
+        """Several calls collected in ONE transaction (a group commit, for concurrent callers):
+        each valid call's receipt is what collecting it alone, in this order, would give; a call
+        with an invalid event stores nothing and gets its ValidationError instead."""
+        outcomes: list[Receipt | ValidationError | None] = []
+        valid: list[tuple[list[Record], int]] = []
+        offset = self.offset
+        for events in calls:
+            try:
+                records = self._checked(events)
+            except ValidationError as error:
+                outcomes.append(error)
+                continue
+            offset += len(events)
+            valid.append((records, offset))
+            outcomes.append(None)
+        receipts = iter(self.commit_all(valid))
+        return [next(receipts) if outcome is None else outcome for outcome in outcomes]
+
+    def commit(self, records: list[Record], offset: int) -> Receipt:
+        """Store validated records, feed them to the processor, and record the transitions and
+        the checkpoint at ``offset``, all in one transaction."""
+        return self.commit_all([(records, offset)])[0]
+
+    def commit_all(self, calls: Sequence[tuple[list[Record], int]]) -> list[Receipt]:
+        """``commit`` for several calls (records, offset after them) in one transaction: fed
+        to the processor call by call, the checkpoint at the last call's offset."""
+        if not calls:
+            return []
+        offset = calls[-1][1]
+        try:
+            with self.workspace.transaction():
+                counts = self._store([records for records, _ in calls], offset)
+                ends = []
+                for records, _ in calls:
+                    self.processor.feed(records)
+                    ends.append(len(self._pending))
+                transitions = self._record(offset, sum(len(records) for records, _ in calls))
+        except BaseException:
+            self.processor = self._restore()
+            raise
+        for transition in transitions:
+            for subscriber in self._subscribers:
+                subscriber(transition)
+        receipts, start = [], 0
+        for (_, at), (added, duplicates), end in zip(calls, counts, ends, strict=True):
+            receipts.append(Receipt(added, duplicates, at, transitions[start:end]))
+            start = end
+        return receipts
+
+    def _checked(self, events: Sequence[object]) -> list[Record]:
         records: list[Record] = []
         problems: list[Problem] = []
         for index, raw in enumerate(events):
@@ -166,38 +230,46 @@ class EventStream:
                 records.append(record)
         if problems:
             raise ValidationError(problems, hint="fix these events; none of this call was stored")
-        return self.commit(records, self.offset + len(events))
+        return records
 
-    def commit(self, records: list[Record], offset: int) -> Receipt:
-        """Store validated records, feed them to the processor, and record the transitions and
-        the checkpoint at ``offset``, all in one transaction."""
-        con = self.workspace.con
-        stored_added = stored_duplicates = 0
-        try:
-            with self.workspace.transaction():
-                if records:
-                    stored = write_records(
-                        con,
-                        self.dataset,
-                        records_table(self.schema, records),
-                        batch_id=self._batch_id(offset),
-                        source=f"stream:{self.name}",
-                        namespaces=self.namespaces,
-                        identity_cap=self._cap,
-                    )
-                    stored_added, stored_duplicates = stored.added, stored.duplicates
-                    if stored.resolution.moved:
-                        self._regraphed(stored.resolution.moved)
-                    self._prepare(records)
-                    self.processor.feed(records)
-                transitions = self._record(offset, len(records))
-        except BaseException:
-            self.processor = self._restore()
-            raise
-        for transition in transitions:
-            for subscriber in self._subscribers:
-                subscriber(transition)
-        return Receipt(stored_added, stored_duplicates, offset, transitions)
+    def _store(self, calls: list[list[Record]], offset: int) -> list[tuple[int, int]]:
+        """Write the calls' records as one batch (inside the transaction) and ready their
+        profiles; each call's (added, duplicates)."""
+        records = [record for call in calls for record in call]
+        if not records:
+            return [(0, 0)] * len(calls)
+        kept, counts = (records, None) if len(calls) == 1 else self._group(calls)
+        stored = write_records(
+            self.workspace.con,
+            self.dataset,
+            records_table(self.schema, kept),
+            batch_id=self._batch_id(offset),
+            source=f"stream:{self.name}",
+            namespaces=self.namespaces,
+            identity_cap=self._cap,
+            known=self._known,
+        )
+        if stored.resolution.moved:
+            self._regraphed(stored.resolution.moved)
+        self._prepare(records)
+        return counts or [(stored.added, stored.duplicates)]
+
+    def _group(self, calls: list[list[Record]]) -> tuple[list[Record], list[tuple[int, int]]]:
+        """The records to store for a group of calls, and each call's (added, duplicates) as
+        if committed one after the other: an event whose ``_id`` is stored already, or came in
+        an earlier call, is its call's duplicate and is not stored again (within a call,
+        storage keeps one of each ``_id`` as it always does)."""
+        wanted = list({record["_id"] for call in calls for record in call})
+        seen = stored_ids(self.workspace.con, wanted)
+        kept: list[Record] = []
+        counts: list[tuple[int, int]] = []
+        for call in calls:
+            fresh = [record for record in call if record["_id"] not in seen]
+            ids = {record["_id"] for record in fresh}
+            seen |= ids
+            kept += fresh
+            counts.append((len(ids), len(call) - len(ids)))
+        return kept, counts
 
     def advance(self, to: datetime) -> Receipt:
         """Move the clock to ``to`` (naive UTC), committing the transitions that fires."""
@@ -215,27 +287,31 @@ class EventStream:
         return f"{self.dataset.name}-{digest[:24]}"
 
     def _prepare(self, records: list[Record]) -> None:
-        """Resolve the batch's primary identities to profiles in one query, remember newly
-        touched profiles, and read the ones not in memory yet in one go."""
+        """Resolve the batch's primary identities not resolved before to profiles in one
+        query, remember newly touched profiles, and read the ones not in memory yet in one go."""
         con = self.workspace.con
         wanted = {_primary(record) for record in records}
-        pairs = pa.table(
-            {
-                "namespace": [namespace for namespace, _ in wanted],
-                "id": [identity for _, identity in wanted],
-            }
-        )
-        con.register("stream_identities", pairs)
-        try:
-            rows = con.execute(
-                f"SELECT w.namespace, w.id, x.identity_key, {profile_key_sql(self._policy, 'x')} "
-                "FROM stream_identities w JOIN identities x USING (namespace, id)"
-            ).fetchall()
-        finally:
-            con.unregister("stream_identities")
-        self._profile_of = {(str(ns), str(value)): int(profile) for ns, value, _, profile in rows}
-        stream_ledger.touch(con, self.name, sorted({int(key) for _, _, key, _ in rows}))
-        missing = set(self._profile_of.values()) - self.processor.profiles.keys()
+        unknown = wanted - self._profile_of.keys()
+        if unknown:
+            pairs = pa.table(
+                {
+                    "namespace": [namespace for namespace, _ in unknown],
+                    "id": [identity for _, identity in unknown],
+                }
+            )
+            with registered(con, "stream_identities", pairs):
+                rows = con.execute(
+                    "SELECT w.namespace, w.id, x.identity_key, "
+                    f"{profile_key_sql(self._policy, 'x')} "
+                    "FROM stream_identities w JOIN identities x USING (namespace, id)"
+                ).fetchall()
+            for namespace, identity, _, profile in rows:
+                self._profile_of[(str(namespace), str(identity))] = int(profile)
+            new = {int(key) for _, _, key, _ in rows} - self._touched
+            stream_ledger.touch(con, self.name, sorted(new))
+            self._touched |= new
+        profiles = {self._profile_of[pair] for pair in wanted}
+        missing = profiles - self.processor.profiles.keys()
         self._loaded = load_profiles(con, missing, self._columns)
 
     def _regraphed(self, moved: frozenset[int]) -> None:
@@ -243,6 +319,7 @@ class EventStream:
         touched ones as they now are, exactly as a restart would rebuild them."""
         for key in moved:
             self.processor.forget(key)
+        self._profile_of.clear()
         con = self.workspace.con
         current = {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
         for key, data in sorted(load_profiles(con, current, self._columns).items()):
@@ -284,6 +361,8 @@ class EventStream:
             self.name, self.dataset.name
         )
         self._pending.clear()
+        self._known.clear()
+        self._profile_of.clear()
         processor = Processor(
             self.edge,
             clock=self._clock,
@@ -293,8 +372,10 @@ class EventStream:
         )
         processor.subscribe(self._pending.append)
         processor.resume(self.checkpoint.clock, self.checkpoint.latest)
-        touched = {profile for _, profile in stream_ledger.touched(con, self.name)}
-        for key, data in sorted(load_profiles(con, touched, self._columns).items()):
+        touched = stream_ledger.touched(con, self.name)
+        self._touched = {key for key, _ in touched}
+        profiles = {profile for _, profile in touched}
+        for key, data in sorted(load_profiles(con, profiles, self._columns).items()):
             processor.add_profile(key, data)
         return processor
 

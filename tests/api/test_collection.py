@@ -3,8 +3,15 @@ membership changes they caused, and located when invalid."""
 
 from __future__ import annotations
 
-import pytest
+import time
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from fastapi import FastAPI
+
+from segmint.api.collection import Collectors
+from segmint.errors import ValidationError
+from segmint.stream.service import Receipt
 from tests.api.conftest import Api
 from tests.api.test_batches import jsonl, upload
 from tests.conftest import event
@@ -127,3 +134,38 @@ async def test_a_batch_upload_between_calls_is_seen_by_the_stream(api: Api) -> N
     assert [(t["segment"], t["status"]) for t in receipt["transitions"]] == [
         ("Two searches", "entered")
     ]
+
+
+async def test_calls_waiting_for_the_stream_are_committed_together(api: Api, app: FastAPI) -> None:
+    """Calls that arrive while the stream is busy wait in line and go into the next commit as
+    one group; each is still answered with its own receipt, and invalid ones alone fail."""
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect(
+        "prod", "web", [event("s0", "2026-10-10T09:00:00Z", "search", email="z@x.com")]
+    )
+    line = collectors._lines[("prod", "web")]
+    calls: list[list[object]] = [
+        [
+            event(f"c{i}a", f"2026-10-10T10:0{i}:00Z", "search", email=f"p{i}@x.com"),
+            event(f"c{i}b", f"2026-10-10T10:0{i}:30Z", "search", email=f"p{i}@x.com"),
+        ]
+        for i in range(3)
+    ]
+    calls.insert(1, [{"_id": "bad", "eventType": "search"}])
+    with ThreadPoolExecutor(len(calls)) as pool:
+        with line.turn:
+            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
+            while len(line.waiting) < len(calls):
+                time.sleep(0.001)
+        outcomes = [future.exception() or future.result()[0] for future in futures]
+    assert isinstance(outcomes.pop(1), ValidationError)
+    receipts = [outcome for outcome in outcomes if isinstance(outcome, Receipt)]
+    assert sorted((r.offset, r.accepted, len(r.transitions)) for r in receipts) == [
+        (3, 2, 1),
+        (5, 2, 1),
+        (7, 2, 1),
+    ]
+    with collectors._service.session("prod", write=False) as ws:
+        commits = ws.con.execute("SELECT count(*) FROM batches WHERE source LIKE 'stream:%'")
+        assert commits.fetchone() == (2,)  # the first call, then the three valid ones together

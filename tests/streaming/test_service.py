@@ -16,7 +16,7 @@ from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
 from segmint.store.workspace import Workspace
-from segmint.stream.service import EventStream
+from segmint.stream.service import EventStream, Receipt
 from tests.conftest import count, event
 
 RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now].count() > 0'
@@ -24,18 +24,7 @@ RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now]
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    ws = tmp_path / "ws"
-    runner = CliRunner()
-    for args in (
-        ["init"],
-        ["dataset", "create", "web", "--class", "event"],
-        ["segment", "create", "Recent searchers", "--pql", RECENT],
-    ):
-        result = runner.invoke(app, ["--workspace", str(ws), *args])
-        assert result.exit_code == 0, result.output
-    opened = Workspace.open(ws)
-    opened.use("prod")
-    return opened
+    return _workspace(tmp_path / "ws")
 
 
 def history(workspace: Workspace) -> list[tuple[object, ...]]:
@@ -102,3 +91,74 @@ def test_the_schema_still_grows_nested_fields_after_streaming(workspace: Workspa
             [event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]
         )
         assert (again.accepted, again.duplicates) == (0, 1)
+
+
+def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) -> None:
+    """Calls committed together (``collect_all``) get the receipts, transitions and stored
+    events that committing them one after the other gives; an invalid call stores nothing."""
+    earlier = [event("x0", "2026-01-01T09:00:00Z", "search", ecid="D")]
+    calls: list[list[object]] = [
+        [
+            event("a1", "2026-01-01T10:00:00Z", "search", ecid="A"),
+            event("b1", "2026-01-01T10:01:00Z", "search", ecid="B"),
+        ],
+        [{"_id": "bad", "eventType": "search", "identityMap": {"ecid": [{"id": "B"}]}}],
+        [
+            event("a1", "2026-01-01T10:00:00Z", "search", ecid="A"),
+            event("c1", "2026-01-01T10:02:00Z", "search", ecid="C"),
+            event("c1", "2026-01-01T10:02:00Z", "search", ecid="C"),
+            event("x0", "2026-01-01T09:00:00Z", "search", ecid="D"),
+            event("a2", "2026-01-01T10:03:00Z", "pageView", ecid="A"),
+        ],
+    ]
+    outcomes: dict[str, list[object]] = {}
+    for mode in ("alone", "together"):
+        with _workspace(tmp_path / mode) as workspace:
+            stream = EventStream(workspace, "web")
+            stream.collect(earlier)
+            if mode == "together":
+                found = stream.collect_all(calls)
+            else:
+                found = []
+                for call in calls:
+                    try:
+                        found.append(stream.collect(call))
+                    except ValidationError as error:
+                        found.append(error)
+            outcomes[mode] = [_summary(outcome) for outcome in found] + [
+                count(workspace, "events"),
+                history(workspace),
+            ]
+    assert outcomes["together"] == outcomes["alone"]
+    assert outcomes["together"][:3] == [
+        (
+            2,
+            0,
+            3,
+            [("entered", datetime(2026, 1, 1, 10, 0)), ("entered", datetime(2026, 1, 1, 10, 1))],
+        ),
+        ["field [0].timestamp: is required for every event"],
+        (2, 3, 8, [("entered", datetime(2026, 1, 1, 10, 2))]),
+    ]
+
+
+def _workspace(path: Path) -> Workspace:
+    runner = CliRunner()
+    for args in (
+        ["init"],
+        ["dataset", "create", "web", "--class", "event"],
+        ["segment", "create", "Recent searchers", "--pql", RECENT],
+    ):
+        result = runner.invoke(app, ["--workspace", str(path), *args])
+        assert result.exit_code == 0, result.output
+    opened = Workspace.open(path)
+    opened.use("prod")
+    return opened
+
+
+def _summary(outcome: object) -> object:
+    if isinstance(outcome, ValidationError):
+        return [str(problem) for problem in outcome.problems]
+    assert isinstance(outcome, Receipt)
+    moves = [(t.status, t.time) for t in outcome.transitions]
+    return (outcome.accepted, outcome.duplicates, outcome.offset, moves)
