@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from segmint.evaluate.edge.compiler import compile_plan
 from segmint.evaluate.edge.context import Context
@@ -28,9 +29,9 @@ class EdgeResult:
     next_change: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One segment's truth at as_of and when it could next change (its evaluation's hint)."""
+class Outcome(NamedTuple):
+    """One segment's truth at as_of and when it could next change (its evaluation's hint);
+    a tuple, as one is made per segment per evaluation."""
 
     member: bool
     hint: datetime | None
