@@ -135,6 +135,24 @@ def save(con: Connection, mark: Checkpoint) -> None:
     )
 
 
+def realized_gone(
+    con: Connection, candidates: Collection[int], profile_key: str
+) -> list[tuple[int, str]]:
+    """(profile, segment) the ledger holds realized for those of ``candidates`` that are no
+    longer any identity's profile (``profile_key``: the merge policy's SQL for an identity
+    ``x``'s profile)."""
+    rows = con.execute(
+        f"""
+        SELECT profile_id, segment_id FROM memberships
+        WHERE status = 'realized' AND profile_id IN (SELECT unnest(?))
+          AND profile_id NOT IN (SELECT {profile_key} FROM identities x)
+        ORDER BY 1, 2
+        """,
+        [sorted(candidates)],
+    ).fetchall()
+    return [(int(profile), str(segment)) for profile, segment in rows]
+
+
 def touch(con: Connection, stream: str, identity_keys: Collection[int]) -> None:
     """Remember the profiles (by a stable identity key) a stream holds state for."""
     if identity_keys:

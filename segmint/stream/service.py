@@ -250,7 +250,9 @@ class EventStream:
             known=self._known,
         )
         if stored.resolution.moved:
-            self._regraphed(stored.resolution.moved)
+            first: datetime = min(record["timestamp"] for record in records)
+            clock = self.processor.clock
+            self._regraphed(stored.resolution.moved, first if clock is None else max(clock, first))
         self._prepare(records)
         return counts or [(stored.added, stored.duplicates)]
 
@@ -314,13 +316,21 @@ class EventStream:
         missing = profiles - self.processor.profiles.keys()
         self._loaded = load_profiles(con, missing, self._columns)
 
-    def _regraphed(self, moved: frozenset[int]) -> None:
+    def _regraphed(self, moved: frozenset[int], at: datetime) -> None:
         """Profiles merged or split by the batch's links: drop their old states and hold the
-        touched ones as they now are, exactly as a restart would rebuild them."""
+        touched ones as they now are, exactly as a restart would rebuild them. A profile that
+        no longer exists (folded into another) exits, at ``at`` (the batch's first event, or the
+        clock if later), every segment the ledger holds it realized in: its events now count
+        for the profile it joined."""
         for key in moved:
             self.processor.forget(key)
         self._profile_of.clear()
         con = self.workspace.con
+        for profile, segment in stream_ledger.realized_gone(
+            con, moved, profile_key_sql(self._policy, "x")
+        ):
+            if segment in self.versions:
+                self._pending.append(Transition(profile, segment, "exited", at, cause="merged"))
         current = {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
         for key, data in sorted(load_profiles(con, current, self._columns).items()):
             self.processor.add_profile(key, data)

@@ -162,3 +162,33 @@ def _summary(outcome: object) -> object:
     assert isinstance(outcome, Receipt)
     moves = [(t.status, t.time) for t in outcome.transitions]
     return (outcome.accepted, outcome.duplicates, outcome.offset, moves)
+
+
+def test_a_profile_folded_into_another_exits_its_segments(workspace: Workspace) -> None:
+    """Two searchers are in the segment; an event linking their identities merges them: the
+    profile that no longer exists exits (cause ``merged``), the merged one stays in."""
+    with workspace:
+        stream = EventStream(workspace, "web")
+        stream.collect(
+            [
+                event("a1", "2026-01-01T10:00:00Z", "search", ecid="A"),
+                event("b1", "2026-01-01T10:01:00Z", "search", email="b@x.com"),
+            ]
+        )
+        linked = stream.collect(
+            [event("l1", "2026-01-01T11:00:00Z", "pageView", ecid="A", email="b@x.com")]
+        )
+        assert [(t.status, t.cause, t.time) for t in linked.transitions] == [
+            ("exited", "merged", datetime(2026, 1, 1, 11, 0))
+        ]
+        rows = workspace.con.execute(
+            "SELECT m.status, count(*) FROM memberships m GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert rows == [("exited", 1), ("realized", 1)]
+        survivor = workspace.con.execute(
+            "SELECT DISTINCT profile_id FROM identity_profiles"
+        ).fetchall()
+        realized = workspace.con.execute(
+            "SELECT profile_id FROM memberships WHERE status = 'realized'"
+        ).fetchall()
+        assert realized == survivor
