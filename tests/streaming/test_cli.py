@@ -3,6 +3,7 @@ both transitions reach the ledger's history with cause streaming."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -46,3 +47,43 @@ def test_stream_enters_and_exits_on_time(tmp_path: Path) -> None:
         stored = workspace.con.execute("SELECT count(*) FROM events").fetchone()
     assert history == [("realized", "streaming"), ("exited", "streaming")]
     assert stored == (2,)
+
+
+def test_wall_clock_applies_events_at_the_time_they_arrive(tmp_path: Path) -> None:
+    """With ``--clock wall`` the clock is the machine's: a search two days old enters at the
+    moment it is streamed, one ten days old is already out of the 7-day window, and one stamped
+    an hour ahead is not visible yet."""
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    for args in (
+        ["init"],
+        ["dataset", "create", "web", "--class", "event"],
+        ["segment", "create", "Recent searchers", "--pql", RECENT],
+    ):
+        assert runner.invoke(app, ["--workspace", str(ws), *args]).exit_code == 0
+    now = datetime.now(UTC).replace(tzinfo=None)
+
+    def stamp(delta: timedelta) -> str:
+        return (now + delta).isoformat() + "Z"
+
+    write_jsonl(tmp_path / "in.jsonl", [
+        event("a1", stamp(-timedelta(days=2)), "search", email="ann@x.com"),
+        event("b1", stamp(-timedelta(days=10)), "search", email="bob@x.com"),
+        event("c1", stamp(timedelta(hours=1)), "search", email="carl@x.com"),
+    ])  # fmt: skip
+    result = runner.invoke(
+        app, ["--workspace", str(ws), "stream", str(tmp_path / "in.jsonl"), "--dataset", "web",
+              "--emit", "jsonl", "--clock", "wall"],
+    )  # fmt: skip
+    after = datetime.now(UTC).replace(tzinfo=None)
+    assert result.exit_code == 0, result.output
+    [entered] = [orjson.loads(line) for line in result.output.splitlines()]
+    assert entered["status"] == "entered"
+    assert now <= datetime.fromisoformat(entered["time"]) <= after
+    with Workspace.open(ws) as workspace:
+        workspace.use("prod")
+        members = workspace.con.execute(
+            "SELECT x.id FROM memberships m JOIN identities x ON x.identity_key = m.profile_id "
+            "WHERE m.status = 'realized'"
+        ).fetchall()
+    assert members == [("ann@x.com",)]
