@@ -286,6 +286,8 @@ def _top(node: TopN) -> Fn:
 
 @truth.register
 def _compare(node: Compare) -> Test:
+    if node.op == "=" and isinstance(node.right, Literal) and isinstance(node.right.value, str):
+        return _equals_text(value(node.left), node.right.value)
     op, left, right = node.op, value(node.left), value(node.right)
 
     def run(c: Context, e: Env) -> bool:
@@ -297,6 +299,21 @@ def _compare(node: Compare) -> Test:
         if isinstance(b, list):
             return any(semantics.compare(op, a, item) for item in b)
         return semantics.compare(op, a, b)
+
+    return run
+
+
+def _equals_text(subject: Fn, text: str) -> Test:
+    """``subject = "text"``, the commonest test (an event's type): what ``semantics.compare``
+    gives, a string equal only to an equal string, without its general dispatch."""
+
+    def run(c: Context, e: Env) -> bool:
+        found = subject(c, e)
+        if isinstance(found, str):
+            return found == text
+        if isinstance(found, list):
+            return any(isinstance(item, str) and item == text for item in found)
+        return False
 
     return run
 
