@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
 from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.windows import CompiledWindow
-from segmint.plan import semantics
+from segmint.plan import calendar
 from segmint.plan.nodes import Bound, Get, Sequence, Var, Window
 
 Test = Callable[[Context, Env], bool]
@@ -86,8 +86,7 @@ def scan(
         restore(e, label, old)
         if relative is not None:
             assert feasible is not None
-            previous = feasible
-            times = [t for t in times if _admitted(relative, previous, t, c.as_of)]
+            times = _admitted(relative, feasible, times)
         elif count > 1:
             candidates = times
             times = [t for t in candidates if bisect_right(candidates, t) >= count]
@@ -97,27 +96,33 @@ def scan(
     return True
 
 
-def _admitted(window: Window, previous: list[datetime], instant: datetime, as_of: datetime) -> bool:
-    """Whether some previous time before ``instant`` has it inside its relative window."""
-    end = bisect_left(previous, instant)
-    if window.start is not None:
-        low, high = 0, end
-        while low < high:
-            middle = (low + high) // 2
-            if semantics.after_start(window, instant, as_of, resolve=_at(previous[middle])):
-                low = middle + 1
-            else:
-                high = middle
-        end = low
-    if end == 0:
-        return False
-    return semantics.before_end(window, instant, as_of, resolve=_at(previous[end - 1]))
+def _admitted(
+    window: Window, previous: list[datetime], candidates: list[datetime]
+) -> list[datetime]:
+    """The candidate times that some previous time before them has inside its relative
+    window. Both bounds move forward with the previous time, so their instants over the sorted
+    previous times are sorted too: the latest previous time passing the start bound is found by
+    bisect, and is the one to test against the end bound."""
+    starts, ends = _instants(window.start, previous), _instants(window.end, previous)
+    kept = []
+    for instant in candidates:
+        last = bisect_left(previous, instant)
+        if window.start is not None:
+            passing = (bisect_right if window.start.inclusive else bisect_left)(starts, instant)
+            last = min(last, passing)
+        if last == 0:
+            continue
+        if window.end is not None:
+            end = ends[last - 1]
+            if not (instant <= end if window.end.inclusive else instant < end):
+                continue
+        kept.append(instant)
+    return kept
 
 
-def _at(instant: datetime) -> semantics.Resolve:
-    """Resolves the previous step's time anchor to ``instant``."""
-
-    def resolve(anchor: Any, at: datetime) -> date | None:
-        return instant
-
-    return resolve
+def _instants(bound: Bound | None, previous: list[datetime]) -> list[datetime]:
+    """The bound's instant for each previous time it is anchored on (as
+    ``semantics.bound_instant`` resolves an anchor on an instant)."""
+    if bound is None or bound.unit is None:
+        return previous
+    return [calendar.shift(instant, bound.amount, bound.unit) for instant in previous]
