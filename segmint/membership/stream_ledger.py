@@ -1,8 +1,10 @@
 """Streaming transitions into the same membership ledger and history as batch jobs, with cause
 ``streaming``, and the checkpoints of named streams: how far each stream's input was consumed,
-its clock, and the profiles it has touched. A micro-batch writes its transitions and its
-checkpoint in the transaction that stores its events, so a restart resumes exactly after the
-last committed batch. Lives above ``evaluate`` (which may not import the ledger)."""
+its clock, the profiles it has touched, and when each of them must next be evaluated with no
+new event (its earliest timer). A micro-batch writes its transitions, timers and checkpoint in
+the transaction that stores its events, so a restart resumes exactly after the last committed
+batch, and need only arm the timers: a profile is read back when its timer fires or an event
+of it arrives. Lives above ``evaluate`` (which may not import the ledger)."""
 
 from __future__ import annotations
 
@@ -160,6 +162,38 @@ def touch(con: Connection, stream: str, identity_keys: Collection[int]) -> None:
             "INSERT INTO stream_profiles SELECT ?, unnest(?) ON CONFLICT DO NOTHING",
             [stream, list(identity_keys)],
         )
+
+
+def save_timers(con: Connection, stream: str, dues: list[tuple[int, datetime | None]]) -> None:
+    """Each profile's earliest pending timer (None: none, the row goes)."""
+    if not dues:
+        return
+    table = pa.table(
+        {
+            "profile_id": pa.array([profile for profile, _ in dues], pa.int64()),
+            "due": pa.array([due for _, due in dues], pa.timestamp("us")),
+        }
+    )
+    with registered(con, "stream_dues", table):
+        con.execute(
+            "DELETE FROM stream_timers WHERE stream = ? "
+            "AND profile_id IN (SELECT profile_id FROM stream_dues)",
+            [stream],
+        )
+        con.execute(
+            "INSERT INTO stream_timers SELECT ?, profile_id, due FROM stream_dues "
+            "WHERE due IS NOT NULL",
+            [stream],
+        )
+
+
+def timers(con: Connection, stream: str) -> list[tuple[int, datetime]]:
+    """(profile, earliest timer) of every profile of the stream with one pending."""
+    rows = con.execute(
+        "SELECT profile_id, due FROM stream_timers WHERE stream = ? ORDER BY due, profile_id",
+        [stream],
+    ).fetchall()
+    return [(int(profile), due) for profile, due in rows]
 
 
 def touched(con: Connection, stream: str) -> list[tuple[int, int]]:

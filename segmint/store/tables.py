@@ -78,6 +78,9 @@ SANDBOX_DDL = (
     """CREATE TABLE IF NOT EXISTS stream_profiles (
         stream VARCHAR NOT NULL, identity_key BIGINT NOT NULL,
         PRIMARY KEY (stream, identity_key))""",
+    """CREATE TABLE IF NOT EXISTS stream_timers (
+        stream VARCHAR NOT NULL, profile_id BIGINT NOT NULL, due TIMESTAMP NOT NULL,
+        PRIMARY KEY (stream, profile_id))""",
 )
 
 #: Columns every event row has besides the schema's own fields.

@@ -339,7 +339,12 @@ class EventStream:
         return self._profile_of[_primary(event)]
 
     def _load(self, key: object) -> ProfileData:
-        return self._loaded.pop(int(str(key)), ProfileData())
+        """A profile ``_prepare`` read for the batch, else (one woken by its timer) read now."""
+        profile = int(str(key))
+        found = self._loaded.pop(profile, None)
+        if found is None:
+            found = load_profiles(self.workspace.con, {profile}, self._columns).get(profile)
+        return found or ProfileData()
 
     def _record(self, offset: int, consumed: int) -> list[Transition]:
         """Write the pending transitions and the new checkpoint (inside the transaction)."""
@@ -352,6 +357,8 @@ class EventStream:
         if rows:
             stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}")
         processor = self.processor
+        dues = [(int(str(key)), due) for key, due in processor.evaluated().items()]
+        stream_ledger.save_timers(self.workspace.con, self.name, dues)
         self.checkpoint = replace(
             self.checkpoint,
             offset=offset,
@@ -363,9 +370,10 @@ class EventStream:
         return transitions
 
     def _restore(self) -> Processor:
-        """The processor as the store and checkpoint say: the clock where it stopped, and every
-        profile the stream has touched with its stored data and ledger memberships, evaluated
-        at that clock so its timers are armed again (nothing recorded is emitted again)."""
+        """The processor as the store and checkpoint say: the clock where it stopped, and a
+        wake-up for every profile the stream has touched at its earliest pending timer, so its
+        windows lapse on time; profiles are read back only then, or when an event of them
+        arrives (nothing recorded is emitted again)."""
         con = self.workspace.con
         self.checkpoint = stream_ledger.checkpoint(con, self.name) or Checkpoint(
             self.name, self.dataset.name
@@ -382,11 +390,9 @@ class EventStream:
         )
         processor.subscribe(self._pending.append)
         processor.resume(self.checkpoint.clock, self.checkpoint.latest)
-        touched = stream_ledger.touched(con, self.name)
-        self._touched = {key for key, _ in touched}
-        profiles = {profile for _, profile in touched}
-        for key, data in sorted(load_profiles(con, profiles, self._columns).items()):
-            processor.add_profile(key, data)
+        self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
+        for key, due in stream_ledger.timers(con, self.name):
+            processor.sleep(key, due)
         return processor
 
 

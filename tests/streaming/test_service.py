@@ -53,7 +53,7 @@ def test_collect_commits_events_and_transitions_once(workspace: Workspace) -> No
         assert [status for status, _ in history(workspace)] == ["realized", "exited"]
 
         restarted = EventStream(workspace, "web")
-        assert restarted.offset == 4 and restarted.processor.profiles
+        assert restarted.offset == 4 and not restarted.processor.profiles
         assert restarted.advance(datetime(2026, 2, 1)).transitions == []
         assert len(history(workspace)) == 2
 
@@ -192,3 +192,28 @@ def test_a_profile_folded_into_another_exits_its_segments(workspace: Workspace) 
             "SELECT profile_id FROM memberships WHERE status = 'realized'"
         ).fetchall()
         assert realized == survivor
+
+
+def test_a_restart_reads_profiles_back_only_when_their_timer_fires(workspace: Workspace) -> None:
+    """A restarted stream holds no profile in memory, only each one's next timer: the searcher
+    is read back when its window lapses and exits then, once; the other profile, with nothing
+    pending, is never read back."""
+    with workspace:
+        EventStream(workspace, "web").collect(
+            [
+                event("a1", "2026-01-01T10:00:00Z", "search", ecid="A"),
+                event("b1", "2026-01-02T10:00:00Z", "pageView", ecid="B"),
+            ]
+        )
+        restarted = EventStream(workspace, "web")
+        assert not restarted.processor.profiles
+        assert restarted.advance(datetime(2026, 1, 5)).transitions == []
+        assert not restarted.processor.profiles
+        exited = restarted.advance(datetime(2026, 1, 20)).transitions
+        assert [(t.status, t.time) for t in exited] == [
+            ("exited", datetime(2026, 1, 8, 10, 0, 0, 1))
+        ]
+        assert len(restarted.processor.profiles) == 1
+        again = EventStream(workspace, "web")
+        assert again.advance(datetime(2026, 3, 1)).transitions == []
+        assert [status for status, _ in history(workspace)] == ["realized", "exited"]

@@ -6,6 +6,9 @@ segments built on those) with the edge evaluator. Every evaluation leaves one ti
 (profile, segment) at the instant its result could next change, so a lapsing window exits on
 time with no new event. The clock is event time (the watermark: the latest event time seen minus
 the allowed lateness) or the wall clock; an event later than the clock is applied at the clock.
+
+A profile need not be in memory to be timed: ``sleep`` arms a wake-up for one that is not (a
+restarted stream's), which loads and evaluates it when due, unless an event of it came first.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class Transition:
 
 Subscriber = Callable[[Transition], None]
 
+#: The timer of a profile not in memory: due, it is loaded and every segment evaluated.
+WAKE = ""
+
 
 def _wall() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -99,6 +105,8 @@ class Processor:
         self._typed = {s: t for s, t in types.items() if t is not None}
         self._any = {s for s, t in types.items() if t is None}
         self._affected: dict[str, frozenset[str]] = {}
+        #: Profiles evaluated or dropped since ``evaluated`` was last asked: their timers moved.
+        self._evaluated: set[ProfileKey] = set()
 
     def subscribe(self, callback: Subscriber) -> None:
         self._subscribers.append(callback)
@@ -125,13 +133,29 @@ class Processor:
         if self.clock is not None:
             self.advance(self.clock)
 
+    def sleep(self, key: ProfileKey, due: datetime) -> None:
+        """A profile not in memory whose timers are due at ``due``: it is loaded then."""
+        self.timers.set((key, WAKE), due)
+
     def forget(self, key: ProfileKey) -> None:
         """Drop a profile and its timers (it was merged into another or split): it is loaded
         again, as it now is, when an event of it arrives."""
+        self.timers.set((key, WAKE), None)
+        self._evaluated.add(key)
         if self.profiles.pop(key, None) is not None:
             self._fresh = [fresh for fresh in self._fresh if fresh != key]
             for segment in self.segments.order:
                 self.timers.set((key, segment), None)
+
+    def evaluated(self) -> dict[ProfileKey, datetime | None]:
+        """The earliest timer of each profile evaluated or dropped since the last call."""
+        changed, self._evaluated = self._evaluated, set()
+        return {key: self.next_due(key) for key in changed}
+
+    def next_due(self, key: ProfileKey) -> datetime | None:
+        """When the profile must next be evaluated with no new event (None: never)."""
+        dues = (self.timers.due((key, s)) for s in (WAKE, *self.segments.order))
+        return min((due for due in dues if due is not None), default=None)
 
     def _state(self, data: ProfileData) -> ProfileState:
         state = ProfileState.of(data)
@@ -151,14 +175,26 @@ class Processor:
             self._evaluate(key, self.segments.order, self.clock)
         while (due := self.timers.pop(to)) is not None:
             at, (key, segment) = due
-            self._evaluate(key, self._closure[segment], at, from_timer=True)
+            if segment == WAKE:
+                self._wake(key)
+                self._evaluate(key, self.segments.order, at, from_timer=True)
+            else:
+                self._evaluate(key, self._closure[segment], at, from_timer=True)
+
+    def _wake(self, key: ProfileKey) -> ProfileState:
+        """The profile's state, loaded if not in memory (its wake-up then cancelled)."""
+        state = self.profiles.get(key)
+        if state is None:
+            self.timers.set((key, WAKE), None)
+            loaded = self._load(key) if self._load is not None else ProfileData()
+            state = self.profiles[key] = self._state(loaded)
+        return state
 
     def _one(self, event: Event) -> None:
         key = self._resolve(event)
         state = self.profiles.get(key)
         if state is None:
-            loaded = self._load(key) if self._load is not None else ProfileData()
-            state = self.profiles[key] = self._state(loaded)
+            state = self._wake(key)
             if self.clock is None:
                 self._fresh.append(key)
             else:
@@ -202,6 +238,7 @@ class Processor:
         self, key: ProfileKey, targets: Iterable[str], at: datetime, *, from_timer: bool = False
     ) -> None:
         state = self.profiles[key]
+        self._evaluated.add(key)
         outcomes = self.segments.outcomes(state.data(), at, frozenset(targets))
         for segment, outcome in outcomes.items():
             hint = outcome.hint
