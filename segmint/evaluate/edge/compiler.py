@@ -105,6 +105,10 @@ def _literal(node: Literal) -> Fn:
 
 @value.register
 def _list_of(node: ListOf) -> Fn:
+    literals = [item.value for item in node.items if isinstance(item, Literal)]
+    if len(literals) == len(node.items):  # built once: nothing mutates a value it reads
+        constant = [item for item in literals if item is not None]
+        return lambda c, e: constant
     parts = [value(item) for item in node.items]
 
     def run(c: Context, e: Env) -> list[Any]:
