@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from segmint.ai import treeshap
 from segmint.ai.features import FeatureMatrix, Kind
-from segmint.ai.wording import describe
+from segmint.ai.wording import describe, shown
 
 BATCH_ROWS = 100_000
 TOP_FACTORS = 3
@@ -39,13 +39,15 @@ class Factor:
 @dataclass(frozen=True)
 class TopFactors:
     """Every profile's factors, strongest first: profile ``r`` owns the flat entries
-    ``offsets[r]:offsets[r + 1]`` (a zero contribution is no factor)."""
+    ``offsets[r]:offsets[r + 1]`` (a zero contribution is no factor). The raw scores come
+    along: the contributions add up to them, so scoring needs no second pass over the trees."""
 
     offsets: np.ndarray  # int32, one more than profiles
     code: pa.Array  # string
     description: pa.Array  # string
     impact: np.ndarray  # float64
     importance: pa.Array  # string
+    raw: np.ndarray  # float64, per profile: the model's raw score (log-odds)
 
     @property
     def rows(self) -> int:
@@ -94,12 +96,14 @@ def top_factors(
     count: int = TOP_FACTORS,
     batch: int = BATCH_ROWS,
 ) -> TopFactors:
-    """The ``count`` features with the largest absolute contribution, per profile; only the
-    chosen contributions of a batch are kept."""
-    columns, impacts = [], []
+    """The ``count`` features with the largest absolute contribution, per profile, and the
+    raw scores; only the chosen contributions of a batch are kept."""
+    columns, impacts, raw = [], [], []
     compute = _contributor(booster)
     for start in range(0, matrix.rows, batch):
-        impact = compute(matrix.values[start : start + batch])[:, :-1]
+        found = compute(matrix.values[start : start + batch])
+        raw.append(found.sum(axis=1))
+        impact = found[:, :-1]
         picks = strongest(impact, count)
         columns.append(picks)
         impacts.append(np.take_along_axis(impact, picks, axis=1))
@@ -119,6 +123,7 @@ def top_factors(
         _descriptions(matrix, rows, column, goal_type),
         impact,
         pc.take(_IMPORTANCE, pa.array(grade, pa.int8())),
+        np.concatenate(raw) if raw else np.zeros(0),
     )
 
 
@@ -152,7 +157,8 @@ def _descriptions(
                      for value in encoded.dictionary.to_pylist()]  # fmt: skip
             inverse = encoded.indices.to_numpy(zero_copy_only=False)
         else:
-            distinct, inverse = np.unique(matrix.values[rows[chosen], column], return_inverse=True)
+            values = shown(feature, matrix.values[rows[chosen], column])
+            distinct, inverse = np.unique(values, return_inverse=True)
             words = [describe(feature, float(value), None, goal_type) for value in distinct]
         index[chosen] = len(texts) + inverse.reshape(-1)
         texts.extend(words)

@@ -4,6 +4,7 @@ attributes. Nothing after the cutoff is read, so training rows never see their o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.ai.population import GOAL_FLAG, event_rows_sql
-from segmint.engines.duckdb import Connection, query_arrow
+from segmint.ai.population import GOAL_FLAG, event_rows_sql, keyed_rows_sql, keys_sql
+from segmint.engines.duckdb import Connection, query_arrow, registered
 from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
@@ -174,101 +175,203 @@ def build(
     goal_sql: str,
     cutoff: datetime,
     population: str | None,
-    events: str | None = None,
 ) -> FeatureMatrix:
     """Features at ``cutoff`` for the profiles of the ``population`` relation (``profile_id``;
     None: every profile) with events up to it, from events with ``timestamp <= cutoff`` only.
-    Category columns hold NaN until ``encode``. ``events``: a relation staged by
-    ``population.stage_events`` (any later end) to read instead of resolving the events again.
+    Category columns hold NaN until ``encode``.
 
     SQL groups the events once, into a row per profile, event type and goal flag (window
-    counts, order totals, first and last time); NumPy folds those few rows per profile into
-    every feature, instead of one filtered aggregate per feature over every event."""
-    features = spec.features()
+    counts, first and last time); NumPy folds those few rows per profile into every feature,
+    instead of one filtered aggregate per feature over every event. Order totals come from
+    the few events that have one, in a query of their own."""
+    rows = event_rows_sql(policy, goal_sql, f"e.timestamp <= {_ts(cutoff)}", spec.has_amount)
+    source = f"({rows}) r {_within(population)}"
+    queries = _Queries(
+        spec, source, "r.profile_id", "0", lambda days: _ts(cutoff - timedelta(days=days))
+    )
+    attributes = _attributes_sql(spec, policy, "0", _ts(cutoff), _within(population))
+    return _matrices(con, spec, queries, attributes, [cutoff])[0]
+
+
+def build_at(
+    con: Connection,
+    spec: FeatureSpec,
+    policy: MergePolicy,
+    goal_sql: str,
+    cutoffs: list[datetime],
+    rows: pa.Table,
+) -> list[FeatureMatrix]:
+    """Features of many (cutoff, profile) rows in one grouped pass over the events: ``rows``
+    has ``cut`` (an index into ``cutoffs``) and ``profile_id``; each row sees only the events
+    up to its own cutoff. One matrix per cutoff, as ``build`` would make it for those profiles
+    (one pass instead of one per cutoff; events are matched to the rows by identity key, so
+    only the sampled profiles' events are resolved to profiles)."""
+    starts = {
+        f"since_{days}": pa.array([c - timedelta(days=days) for c in cutoffs], pa.timestamp("us"))
+        for days in _SPANS
+    }
+    bounds = pa.table({
+        "cut": pa.array(range(len(cutoffs)), pa.int16()),
+        "at": pa.array(cutoffs, pa.timestamp("us")),
+        **starts,
+    })  # fmt: skip
+    with registered(con, _BOUNDS, bounds), registered(con, _ROWS, rows):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_SAMPLE} AS SELECT CAST(r.cut AS SMALLINT) AS cut, "
+            f"CAST(r.profile_id AS BIGINT) AS profile_id, b.* EXCLUDE (cut) "
+            f"FROM {_ROWS} r JOIN {_BOUNDS} b ON b.cut = r.cut"
+        )
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys_sql(policy, _SAMPLE)}")
+        until = _ts(max(cutoffs))
+        events = keyed_rows_sql(goal_sql, f"e.timestamp <= {until}", spec.has_amount)
+        source = f"({events}) r JOIN {_KEYS} s ON s.identity_key = r.identity_key AND r.ts <= s.at"
+        queries = _Queries(spec, source, "s.profile_id", "s.cut", lambda days: f"s.since_{days}")
+        join = f"JOIN {_SAMPLE} s ON s.profile_id = m.profile_id"
+        attributes = _attributes_sql(spec, policy, "s.cut", "s.at", join)
+        return _matrices(con, spec, queries, attributes, cutoffs)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SAMPLE}")
+        con.execute(f"DROP TABLE IF EXISTS {_KEYS}")
+
+
+#: Kinds not folded from the grouped pass.
+_PER_PROFILE_KINDS = (Kind.SPEND, Kind.ATTRIBUTE, Kind.CATEGORY)
+#: Window lengths the grouped pass counts (and the trend's earlier window ends at).
+_SPANS = (*WINDOWS, 2 * TREND_DAYS)
+_BOUNDS = "ai_bounds"
+_SAMPLE = "ai_cutoff_rows"
+_KEYS = "ai_cutoff_keys"
+_ROWS = "ai_rows"
+_DAY_US = 86_400_000_000
+
+
+def _matrices(
+    con: Connection, spec: FeatureSpec, queries: _Queries, attributes_sql: str | None,
+    cutoffs: list[datetime],
+) -> list[FeatureMatrix]:  # fmt: skip
+    """Run the grouped pass, the order totals and the attribute queries (each ordered by
+    ``cut``, then profile) and fold them into one matrix per cutoff."""
     con.complete()  # lookups before (schemas, models) may leave a result open; Arrow needs none
-    parts = _Parts(query_arrow(con, _parts_sql(spec, policy, goal_sql, cutoff, population, events)))
+    parts = query_arrow(con, queries.parts())
+    spend_sql = queries.spend()
+    spend = query_arrow(con, spend_sql) if spend_sql else None
+    attributes = query_arrow(con, attributes_sql) if attributes_sql else None
+    return [
+        _fold(
+            spec, _Parts(_slice(parts, cut), cutoff),
+            None if spend is None else _slice(spend, cut),
+            None if attributes is None else _slice(attributes, cut),
+        )
+        for cut, cutoff in enumerate(cutoffs)
+    ]  # fmt: skip
+
+
+def _slice(table: pa.Table, cut: int) -> pa.Table:
+    """The rows of one cutoff of a table ordered by ``cut``."""
+    cuts = table.column("cut").to_numpy()
+    start, end = np.searchsorted(cuts, [cut, cut + 1])
+    return table.slice(int(start), int(end - start))
+
+
+def _fold(
+    spec: FeatureSpec, parts: _Parts, spend: pa.Table | None, attributes: pa.Table | None
+) -> FeatureMatrix:
+    features = spec.features()
     values = np.full((parts.profiles, len(features)), np.nan)
     for index, feature in enumerate(features):
-        if feature.kind not in _PROFILE_KINDS:
+        if feature.kind not in _PER_PROFILE_KINDS:
             values[:, index] = parts.feature(feature, spec.event_types)
+    if spend is not None:
+        rows, found = parts.rows_of(spend.column("profile_id").to_numpy())
+        for index, feature in enumerate(features):
+            if feature.kind is Kind.SPEND:
+                values[:, index] = 0.0
+                name = f"s_{'all' if feature.days is None else feature.days}"
+                values[rows, index] = _floats(spend.column(name))[found]
     raw: dict[str, np.ndarray] = {}
-    if spec.attributes:
-        table = query_arrow(con, _attributes_sql(spec, policy, cutoff, population))
-        rows, found = parts.rows_of(table.column("profile_id").to_numpy())
-        table = table.filter(pa.array(found))
+    if attributes is not None:
+        rows, found = parts.rows_of(attributes.column("profile_id").to_numpy())
+        table = attributes.filter(pa.array(found))
         for index, feature in enumerate(features):
             if feature.kind is Kind.CATEGORY:
                 text = np.full(parts.profiles, None, dtype=object)
                 text[rows] = table.column(feature.name).to_numpy(zero_copy_only=False)
                 raw[feature.subject] = text
             elif feature.kind is Kind.ATTRIBUTE:
-                column = table.column(feature.name).to_numpy(zero_copy_only=False)
-                values[rows, index] = column.astype(np.float64)
+                values[rows, index] = _floats(table.column(feature.name))
     return FeatureMatrix(parts.ids, values, features, raw)
 
 
-_PROFILE_KINDS = (Kind.ATTRIBUTE, Kind.CATEGORY)
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), np.float64)
 
 
 def _ts(moment: datetime) -> str:
     return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 
-def _since(days: int, cutoff: datetime) -> str:
-    return f"ts > {_ts(cutoff - timedelta(days=days))}"
+@dataclass(frozen=True)
+class _Queries:
+    """The grouped queries over the event rows ``r`` of ``source``: ``profile`` and ``cut``
+    (which cutoff) are the SQL for a row's profile and cutoff index, ``since`` gives the SQL
+    for the start of a window of so many days before the row's cutoff."""
 
+    spec: FeatureSpec
+    source: str
+    profile: str
+    cut: str
+    since: Callable[[int], str]
 
-def _parts_sql(
-    spec: FeatureSpec,
-    policy: MergePolicy,
-    goal_sql: str,
-    cutoff: datetime,
-    population: str | None,
-    events: str | None,
-) -> str:
-    """Events up to ``cutoff`` of the population, grouped by profile, event type (``code``: its
-    position in the spec, 0 for others) and goal flag, ordered by profile. Columns: ``n_<days>``
-    events in the window (``all``: ever), ``s_<days>`` order totals, ``p_<days>`` events in the
-    window before, ``last_age`` and ``first_age`` in days before the cutoff."""
-    rows = (
-        f"SELECT * FROM {events} WHERE ts <= {_ts(cutoff)}"
-        if events
-        else event_rows_sql(policy, goal_sql, f"e.timestamp <= {_ts(cutoff)}", spec.has_amount)
-    )
-    types = ", ".join("'" + t.replace("'", "''") + "'" for t in spec.event_types)
-    columns = [
-        "count(*) AS n_all",
-        f"date_diff('second', max(ts), {_ts(cutoff)}) / 86400.0 AS last_age",
-        f"date_diff('second', min(ts), {_ts(cutoff)}) / 86400.0 AS first_age",
-        "coalesce(sum(amount), 0) AS s_all",
-    ]
-    for days in WINDOWS:
-        columns.append(f"count(*) FILTER (WHERE {_since(days, cutoff)}) AS n_{days}")
-        columns.append(
-            f"coalesce(sum(amount) FILTER (WHERE {_since(days, cutoff)}), 0) AS s_{days}"
+    def parts(self) -> str:
+        """Rows grouped by cutoff, profile, event type (``code``: its position in the spec, 0
+        for others) and goal flag, ordered by cutoff and profile. Columns: ``n_<days>`` events
+        in the window (``all``: ever), ``p_<days>`` events in the window before, ``last_ts``
+        and ``first_ts``."""
+        types = ", ".join("'" + t.replace("'", "''") + "'" for t in self.spec.event_types)
+        columns = ["count(*) AS n_all", "max(r.ts) AS last_ts", "min(r.ts) AS first_ts"]
+        since = self.since
+        columns += [f"count(*) FILTER (WHERE r.ts > {since(d)}) AS n_{d}" for d in WINDOWS]
+        earlier = f"r.ts > {since(2 * TREND_DAYS)} AND r.ts <= {since(TREND_DAYS)}"
+        columns.append(f"count(*) FILTER (WHERE {earlier}) AS p_{TREND_DAYS}")
+        return f"""
+            SELECT {self.cut} AS cut, {self.profile} AS profile_id,
+                coalesce(list_position([{types}]::VARCHAR[], r.type), 0) AS code,
+                r.{GOAL_FLAG}, {", ".join(columns)}
+            FROM {self.source}
+            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2
+        """
+
+    def spend(self) -> str | None:
+        """Order totals ``s_<days>`` per cutoff and profile, from the events with one (None:
+        the events have no order totals)."""
+        if not self.spec.has_amount:
+            return None
+        columns = ["sum(r.amount) AS s_all"]
+        columns += [f"coalesce(sum(r.amount) FILTER (WHERE r.ts > {self.since(d)}), 0) AS s_{d}"
+                    for d in WINDOWS]  # fmt: skip
+        return (
+            f"SELECT {self.cut} AS cut, {self.profile} AS profile_id, {', '.join(columns)} "
+            f"FROM {self.source} WHERE r.amount IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
         )
-    earlier = f"ts > {_ts(cutoff - timedelta(days=2 * TREND_DAYS))}"
-    columns.append(
-        f"count(*) FILTER (WHERE {earlier} AND NOT {_since(TREND_DAYS, cutoff)}) AS p_{TREND_DAYS}"
-    )
-    return f"""
-        SELECT profile_id, coalesce(list_position([{types}]::VARCHAR[], type), 0) AS code,
-            {GOAL_FLAG}, {", ".join(columns)}
-        FROM ({rows}) {_within(population)}
-        GROUP BY ALL ORDER BY profile_id
-    """
 
 
 class _Parts:
-    """The grouped rows of ``_parts_sql``, folded per profile with NumPy segment reductions."""
+    """The grouped rows of ``_Queries.parts`` for one cutoff, folded per profile: sums and
+    minima over a profile's rows of a subject by NumPy segment reductions and bincounts."""
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, cutoff: datetime) -> None:
         self.table = table
+        self.cutoff = np.datetime64(cutoff, "us").astype(np.int64)
         every: np.ndarray = table.column("profile_id").to_numpy().astype(np.int64)
-        self.starts = np.flatnonzero(np.r_[True, every[1:] != every[:-1]]) if len(every) else every
+        change = every[1:] != every[:-1]
+        self.starts = np.flatnonzero(np.r_[True, change]) if len(every) else every
+        self.owner = np.r_[0, np.cumsum(change)] if len(every) else every  # row -> profile
         self.ids = every[self.starts]
         self.code: np.ndarray = table.column("code").to_numpy()
         self.goal: np.ndarray = table.column(GOAL_FLAG).to_numpy(zero_copy_only=False).astype(bool)
+        self._columns: dict[str, np.ndarray] = {}
+        self._subjects: dict[str, np.ndarray] = {}
 
     @property
     def profiles(self) -> int:
@@ -281,23 +384,38 @@ class _Parts:
         return rows[found], found
 
     def column(self, name: str) -> np.ndarray:
-        return np.asarray(self.table.column(name).to_numpy(zero_copy_only=False), np.float64)
+        """A column as float64 (times as days before the cutoff), converted once."""
+        if name not in self._columns:
+            if name.endswith("_ts"):
+                moments = self.table.column(name).cast(pa.timestamp("us")).cast(pa.int64())
+                ages = (self.cutoff - moments.to_numpy()) / _DAY_US
+                self._columns[name] = np.asarray(ages, np.float64)
+            else:
+                column = self.table.column(name).to_numpy(zero_copy_only=False)
+                self._columns[name] = np.asarray(column, np.float64)
+        return self._columns[name]
 
     def subject(self, subject: str, event_types: tuple[str, ...]) -> np.ndarray | None:
-        """Which grouped rows are about ``subject`` (None: all of them)."""
+        """The grouped rows about ``subject`` (None: all of them), found once."""
         if subject == ANY_EVENT:
             return None
-        if subject == GOAL:
-            return self.goal
-        return np.asarray(self.code == event_types.index(subject) + 1, dtype=bool)
+        if subject not in self._subjects:
+            about = self.goal if subject == GOAL else self.code == event_types.index(subject) + 1
+            self._subjects[subject] = np.flatnonzero(about)
+        return self._subjects[subject]
 
     def total(self, name: str, rows: np.ndarray | None) -> np.ndarray:
-        values = self.column(name) if rows is None else np.where(rows, self.column(name), 0.0)
-        return self._reduce(np.add, values)
+        values = self.column(name)
+        if rows is None:
+            return self._reduce(np.add, values)
+        return np.bincount(self.owner[rows], weights=values[rows], minlength=self.profiles)
 
     def least(self, name: str, rows: np.ndarray | None) -> np.ndarray:
-        values = self.column(name) if rows is None else np.where(rows, self.column(name), np.inf)
-        found = self._reduce(np.minimum, values)
+        values = self.column(name)
+        if rows is None:
+            return self._reduce(np.minimum, values)
+        found = np.full(self.profiles, np.inf)
+        np.minimum.at(found, self.owner[rows], values[rows])
         return np.where(np.isinf(found), np.nan, found)
 
     def _reduce(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
@@ -310,42 +428,43 @@ class _Parts:
         rows = self.subject(feature.subject, event_types)
         window = "all" if feature.days is None else str(feature.days)
         if feature.kind is Kind.RECENCY:
-            return self.least("last_age", rows)
+            return self.least("last_ts", rows)
         if feature.kind is Kind.COUNT:
             return self.total(f"n_{window}", rows)
-        if feature.kind is Kind.SPEND:
-            return self.total(f"s_{window}", rows)
         if feature.kind is Kind.TREND:
             change: np.ndarray = self.total(f"n_{window}", rows) - self.total(f"p_{window}", rows)
             return change
-        tenure = self._reduce(np.maximum, self.column("first_age"))
+        tenure = self._reduce(np.maximum, self.column("first_ts"))
         if feature.kind is Kind.TENURE:
             return tenure
         events = self.total("n_all", None)
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap = (tenure - self.least("last_age", None)) / (events - 1)
+            gap = (tenure - self.least("last_ts", None)) / (events - 1)
         return np.where(events > 1, gap, np.nan)
 
 
 def _attributes_sql(
-    spec: FeatureSpec, policy: MergePolicy, cutoff: datetime, population: str | None
-) -> str:
-    """Profile attributes of the population's merged profiles: the current values (profiles
-    keep no history; a field derived from the goal would leak, so only name fields that
-    precede it)."""
+    spec: FeatureSpec, policy: MergePolicy, cut: str, at: str, join: str
+) -> str | None:
+    """Profile attributes of the merged profiles ``m`` that ``join`` keeps (None: no attribute
+    features), dates as days before ``at``, ordered by ``cut`` and profile: the current values
+    (profiles keep no history; a field derived from the goal would leak, so only name fields
+    that precede it)."""
+    if not spec.attributes:
+        return None
     subset = Schema(SchemaClass.PROFILE, {p: FieldType(t) for p, t in spec.attributes.items()})
     selects = []
     for path, field_type in spec.attributes.items():
         value = "m." + ".".join(quote(part) for part in path.split("."))
         if field_type in (FieldType.DATE, FieldType.DATETIME):
-            value = f"date_diff('day', {value}, {_ts(cutoff)})"
+            value = f"date_diff('day', {value}, {at})"
         elif field_type != FieldType.STRING:
             value = f"CAST({value} AS DOUBLE)"
         name = Feature(Kind.CATEGORY if field_type == FieldType.STRING else Kind.ATTRIBUTE, path)
         selects.append(f"{value} AS {quote(name.name)}")
     return (
-        f"SELECT profile_id, {', '.join(selects)} FROM ({merged_profiles_sql(subset, policy)}) m "
-        f"{_within(population)} ORDER BY profile_id"
+        f"SELECT {cut} AS cut, m.profile_id, {', '.join(selects)} "
+        f"FROM ({merged_profiles_sql(subset, policy)}) m {join} ORDER BY 1, 2"
     )
 
 

@@ -63,7 +63,7 @@ def score(
     if instant is None:
         raise InsufficientDataError("there are no events to score", hint="ingest event data first")
     policy = catalog.merge_policy(con, None)
-    report("features", 0, 3)
+    report("features", 0, 2)
     goal = population.goal_sql(con, instance, instant)
     relation = population.prepare(con, instance, policy, instant) if instance.eligibility else None
     matrix = features.encode(spec, features.build(con, spec, policy, goal, instant, relation))
@@ -72,17 +72,21 @@ def score(
             f"no profile is eligible for {instance.name} at {instant:%Y-%m-%d %H:%M}",
             hint="profiles need events before that instant (and to match the eligibility)",
         )
-    report("scoring", 1, 3)
-    calibration = Calibration.from_json(model.meta["calibration"])
-    probability = calibration.apply(np.asarray(model.booster.predict(matrix.values)))
-    report("factors", 2, 3)
+    report("scores and factors", 1, 2)
     top = explain.top_factors(model.booster, matrix, instance.goal_event_type)
-    report("done", 3, 3)
+    probability = Calibration.from_json(model.meta["calibration"]).apply(sigmoid(top.raw))
+    report("done", 2, 2)
     points = np.rint(probability * 100).astype(np.int64)
     return Scores(
         instance.name, model.version, instant, matrix.profile_ids, probability, points,
         percentiles(probability), buckets(points), top,
     )  # fmt: skip
+
+
+def sigmoid(raw: np.ndarray) -> np.ndarray:
+    """Probabilities from raw scores (log-odds), as the binary booster's ``predict`` gives."""
+    probability: np.ndarray = 1.0 / (1.0 + np.exp(-raw))
+    return probability
 
 
 def percentiles(probability: np.ndarray) -> np.ndarray:

@@ -29,21 +29,21 @@ class _Split:
     default_left: bool
     missing: str  # "None", "Zero" or "NaN"
 
-    def left(self, values: np.ndarray) -> np.ndarray:
-        """Which values go left, as LightGBM decides it (missing values included)."""
-        nan = np.isnan(values)
+    def left(self, values: np.ndarray, nan: np.ndarray) -> np.ndarray:
+        """Which values go left, as LightGBM decides it (``nan``: which values are missing).
+        Numeric splits take one comparison (NaN compares false), one more where a missing
+        value goes left: NaN by its default side, or (missing type None) as a zero."""
+        if self.categories is None and self.missing != "Zero":
+            below = values <= self.threshold
+            if self.default_left if self.missing == "NaN" else self.threshold >= 0:
+                below |= nan
+            return below
         if self.categories is not None:
             whole = np.trunc(np.where(nan, 0.0, values))
             goes = np.isin(whole, list(self.categories)) & (whole >= 0)
             return np.asarray(goes & ~(nan & (self.missing == "NaN")))
-        filled = np.where(nan & (self.missing != "NaN"), 0.0, values)
-        if self.missing == "Zero":
-            default = np.abs(filled) <= _ZERO
-        elif self.missing == "NaN":
-            default = nan
-        else:
-            default = np.zeros(len(values), dtype=bool)
-        return np.where(default, self.default_left, filled <= self.threshold)
+        filled = np.where(nan, 0.0, values)
+        return np.where(np.abs(filled) <= _ZERO, self.default_left, filled <= self.threshold)
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,16 @@ class Explainer:
         """(rows x features + 1): each feature's contribution in log-odds, the bias (expected
         output) in the last column, as ``pred_contrib`` lays them out."""
         columns = np.asfortranarray(values)  # a split reads one feature of every row
+        missing = np.isnan(columns)
         found = np.zeros((self.features + 1, values.shape[0]))  # feature-major, as added
         found[-1] = sum(table.expected for table in self.tables)
         for table in self.tables:
-            pattern = np.zeros(values.shape[0], dtype=np.int64)
+            pattern = np.zeros(values.shape[0], dtype=np.intp)
             for bit, split in enumerate(table.splits):
-                pattern |= split.left(columns[:, split.feature]).astype(np.int64) << bit
-            found[table.features] += table.values[:, pattern]
+                left = split.left(columns[:, split.feature], missing[:, split.feature])
+                pattern |= left.astype(np.intp) << bit
+            for row, feature in enumerate(table.features):
+                found[feature] += table.values[row].take(pattern)
         return found.T
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 from segmint.ai.features import ANY_EVENT, GOAL, Feature, Kind
 
 #: Singular and plural names of common XDM event types.
@@ -36,6 +38,16 @@ def event_names(event_type: str) -> tuple[str, str]:
 
 def attribute_name(path: str) -> str:
     return ATTRIBUTE_NAMES.get(path, path)
+
+
+#: Kinds whose phrase shows a value's whole part only (days, counts).
+WHOLE_KINDS = frozenset({Kind.RECENCY, Kind.COUNT, Kind.TREND, Kind.TENURE})
+
+
+def shown(feature: Feature, values: np.ndarray) -> np.ndarray:
+    """What of each value the phrase shows: values alike in it are worded alike, so a million
+    profiles' factors need only their distinct phrases worded."""
+    return np.trunc(values) if feature.kind in WHOLE_KINDS else values
 
 
 def describe(feature: Feature, value: float, text: str | None, goal_type: str | None) -> str:

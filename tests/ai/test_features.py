@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from segmint.ai import features, population
 from segmint.ai.features import Feature, Kind
@@ -78,7 +79,7 @@ def test_labels_come_from_the_window_only(shop: Workspace, tmp_path: Path) -> No
     ingest_file(shop, write_jsonl(tmp_path / "y.jsonl", events), "web")
     policy = catalog.merge_policy(shop.con, None)
     goal = population.goal_sql(shop.con, CHURN, CUTOFF)
-    reached = population.goal_reached(shop.con, policy, goal, CUTOFF, window_end)
+    reached = population.history(shop.con, policy, goal, [CUTOFF], 30).reached_at(0)
     ids = np.array([_profile(shop, f"Y{i}") for i in range(1, 5)])
     assert list(np.isin(ids, reached)) == [False, True, True, False]
     assert list(population.labels(CHURN, ids, reached)) == [1, 0, 0, 1]
@@ -94,19 +95,32 @@ def _profile(ws: Workspace, crm_id: str) -> int:
     return int(row[0])
 
 
-def test_staged_events_give_the_same_features_and_labels(shop: Workspace) -> None:
+def test_several_cutoffs_in_one_pass_match_one_cutoff_at_a_time(shop: Workspace) -> None:
     policy = catalog.merge_policy(shop.con, None)
     goal = population.goal_sql(shop.con, CHURN, CUTOFF)
     spec = features.plan_spec(shop.con, CUTOFF, CHURN.goal_event_type, ())
-    window_end = CUTOFF + timedelta(days=30)
-    events = population.stage_events(shop.con, policy, goal, window_end, spec.has_amount)
-    staged = population.prepare(shop.con, CHURN, policy, CUTOFF, events)
-    ids = population.profile_ids(shop.con, staged)
-    direct = _features(shop)
-    assert np.array_equal(ids, direct.profile_ids)
-    matrix = features.build(shop.con, spec, policy, goal, CUTOFF, staged, events)
-    np.testing.assert_array_equal(matrix.values, direct.values)
-    assert np.array_equal(
-        np.sort(population.goal_reached(shop.con, policy, goal, CUTOFF, window_end, events)),
-        np.sort(population.goal_reached(shop.con, policy, goal, CUTOFF, window_end)),
-    )
+    cutoffs = [CUTOFF, CUTOFF - timedelta(days=30), CUTOFF - timedelta(days=60)]
+    history = population.history(shop.con, policy, goal, cutoffs, 30)
+    chosen = [population.eligible(shop.con, CHURN, policy, c, history) for c in cutoffs]
+    chosen[1] = chosen[1][::2]  # a sample: only its profiles get rows
+    rows = pa.table({
+        "cut": np.repeat(np.arange(3, dtype=np.int16), [len(ids) for ids in chosen]),
+        "profile_id": np.concatenate(chosen),
+    })  # fmt: skip
+    together = features.build_at(shop.con, spec, policy, goal, cutoffs, rows)
+    for cut, cutoff in enumerate(cutoffs):
+        relation = population.prepare(shop.con, CHURN, policy, cutoff)
+        ids = shop.con.execute(f"SELECT profile_id FROM {relation} ORDER BY 1").fetchnumpy()
+        assert cut == 1 or np.array_equal(chosen[cut], ids["profile_id"])
+        alone = features.build(shop.con, spec, policy, goal, cutoff, relation)
+        keep = np.isin(alone.profile_ids, chosen[cut])
+        assert np.array_equal(together[cut].profile_ids, alone.profile_ids[keep])
+        np.testing.assert_array_equal(together[cut].values, alone.values[keep])
+        assert all(np.array_equal(together[cut].raw[k], alone.raw[k][keep]) for k in alone.raw)
+        reached = shop.con.execute(
+            "SELECT DISTINCT p.profile_id FROM events e JOIN identity_profiles p "
+            "USING (identity_key) WHERE e.eventType = 'commerce.purchases' "
+            "AND e.timestamp > ? AND e.timestamp <= ? ORDER BY 1",
+            [cutoff, cutoff + timedelta(days=30)],
+        ).fetchnumpy()
+        assert np.array_equal(history.reached_at(cut), reached["profile_id"])

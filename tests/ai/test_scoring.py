@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import lightgbm as lgb
 import numpy as np
+import pytest
 
 from segmint import segments
 from segmint.ai import explain, models, score, train, treeshap
@@ -151,3 +152,33 @@ def test_reserved_dataset_is_merged_under_dataset_precedence(scored: Scored) -> 
 def test_history_keeps_every_run(scored: Scored) -> None:
     count = scored.ws.con.execute("SELECT count(*) FROM ai_scores").fetchone()
     assert count is not None and count[0] == scored.scores.rows
+
+
+@pytest.mark.parametrize(
+    ("setting", "missing_type"),
+    [({"use_missing": False}, "None"), ({"zero_as_missing": True}, "Zero"), ({}, "NaN")],
+)
+def test_missing_values_go_where_lightgbm_sends_them(
+    setting: dict[str, bool], missing_type: str
+) -> None:
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(3000, 3))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[rng.random(values.shape) < 0.1] = 0.0
+    signal = np.nan_to_num(values[:, 0], nan=0.7) - np.nan_to_num(values[:, 1], nan=-0.4)
+    labels = (signal + rng.normal(scale=0.5, size=len(values)) > 0).astype(np.int8)
+    booster = lgb.train({**train.PARAMS, **setting}, lgb.Dataset(values, labels), 20)
+    trees = booster.dump_model()["tree_info"]
+    assert missing_type in str(trees)
+    exact = treeshap.explainer(booster)
+    assert exact is not None
+    expected = np.asarray(booster.predict(values, pred_contrib=True))
+    np.testing.assert_allclose(exact.contributions(values), expected, atol=1e-9)
+
+
+def test_raw_scores_come_with_the_factors(scored: Scored) -> None:
+    booster = models.load(scored.ws.con, "churn").booster
+    values = scored.trained.matrix.values
+    top = explain.top_factors(booster, scored.trained.matrix, "commerce.purchases", batch=100)
+    np.testing.assert_allclose(top.raw, booster.predict(values, raw_score=True), atol=1e-9)
+    np.testing.assert_allclose(score.sigmoid(top.raw), booster.predict(values), atol=1e-9)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from segmint.ai.features import ANY_EVENT, GOAL, Feature, Kind
-from segmint.ai.wording import describe
+from segmint.ai.wording import WHOLE_KINDS, describe, shown
 
 NAN = math.nan
 
@@ -39,3 +40,13 @@ def test_describe(feature: Feature, value: float, text: str | None, expected: st
 
 def test_a_goal_that_is_not_one_event_type_is_named_as_such() -> None:
     assert describe(Feature(Kind.COUNT, GOAL, 7), 2, None, None) == "2 goal events in 7 days"
+
+
+@pytest.mark.parametrize("kind", sorted(WHOLE_KINDS))
+def test_values_alike_in_what_a_phrase_shows_read_alike(kind: Kind) -> None:
+    feature = Feature(kind, GOAL, 30 if kind in (Kind.COUNT, Kind.TREND) else None)
+    values = np.array([0.0, 0.2, 0.99, 1.0, 1.5, 2.7, 62.7, -3.5])
+    if kind is Kind.RECENCY:
+        values = np.r_[values, NAN]  # never had the event
+    for value, part in zip(values, shown(feature, values), strict=True):
+        assert describe(feature, part, None, None) == describe(feature, value, None, None)
