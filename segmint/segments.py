@@ -19,6 +19,7 @@ from segmint.engines.duckdb import Connection
 from segmint.errors import NotFoundError, PQLError, did_you_mean
 from segmint.evaluate.batch import sources
 from segmint.evaluate.batch.compiler import Compiler
+from segmint.evaluate.batch.context import AGGREGATES
 from segmint.evaluate.explain import Explanation, explain
 from segmint.evaluate.reference import ProfileData
 from segmint.membership import estimate as estimates
@@ -164,15 +165,24 @@ def evaluate(
     profile_schema = sources.needed_schema(profile, list(plans.values()))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_RESULTS} (segment_id VARCHAR, profile_id BIGINT)")
     referenced = frozenset().union(*(plan.segments for plan in plans.values()))
+    # Segments of this job are published as they are evaluated: only others' stored members.
+    stored = referenced - {key for segment in chosen for key in (segment.id, segment.name)}
+    policies: dict[str | None, MergePolicy] = {}  # looked up once per name in a job
+    shared = compiler.grouped.share(list(plans.values()))
     prepared: str | None = None
     done: list[Segment] = []
     for segment_id in order:
         segment = by_id[segment_id]
         if progress:
             progress(segment.name, len(done), len(order))
-        policy = catalog.merge_policy(con, segment.spec.merge_policy)
+        name = segment.spec.merge_policy
+        if name not in policies:
+            policies[name] = catalog.merge_policy(con, name)
+        policy = policies[name]
         if policy.name != prepared:
-            sources.prepare(con, profile_schema, policy, as_of)
+            sources.prepare(con, profile_schema, policy, as_of, members=stored)
+            if shared is not None:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {AGGREGATES} AS {shared.sql('duckdb')}")
             for earlier in done:  # this job's results, not the stored ledger, for inSegment
                 _publish(con, earlier, referenced)
             prepared = policy.name
@@ -186,6 +196,7 @@ def evaluate(
         metrics.qualified, metrics.entered = transitions.qualified, transitions.entered
         metrics.exited = transitions.exited
     con.execute(f"DROP TABLE {_RESULTS}")
+    con.execute(f"DROP TABLE IF EXISTS {AGGREGATES}")
     report.seconds = time.perf_counter() - started
     _record_job(con, report)
     return report

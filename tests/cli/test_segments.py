@@ -99,7 +99,9 @@ def test_apply_is_idempotent_and_reports_changes(shop: Path, tmp_path: Path) -> 
 def test_sql_shows_the_compiled_query(shop: Path) -> None:
     run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
     query = run(shop, "sql", "Sneakers", "--as-of", "2026-10-26T00:00:00")
-    assert "FROM seg_profiles AS p" in query and "CAST('2026-09-26 00:00:00' AS TIMESTAMP)" in query
+    # events only: one grouped pass over the job's events, never a join with every profile
+    assert "FROM seg_events AS e1" in query and "seg_profiles" not in query
+    assert "CAST('2026-09-26 00:00:00' AS TIMESTAMP)" in query
 
 
 def test_estimate_preview_and_explain(shop: Path) -> None:

@@ -228,6 +228,15 @@ CORPUS: tuple[Definition, ...] = (
     # segments of segments (same job)
     ("us gold", 'inSegment("country") and inSegment("tier in")'),
     ("us not spender", 'inSegment("country") and not inSegment("spend") or inSegment("us gold")'),
+    # conjunctions of member sets only: selected from the sets, not from every profile
+    (
+        "viewers who added",
+        f'inSegment("chain view add") and xEvent[eventType = "{VIEW}"].count() >= 1',
+    ),
+    (
+        "searching chain adders",
+        f'xEvent[eventType = "{SEARCH}"].count() > 0 and chain(xEvent, timestamp, [A: WHAT(eventType = "{VIEW}"), B: WHAT(eventType = "{ADD}")])',
+    ),
 )
 
 

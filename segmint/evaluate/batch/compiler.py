@@ -2,7 +2,8 @@
 
 Relations (set up by ``sources``): ``seg_profiles`` (``profile_id`` and the merged profile's
 top-level columns), ``seg_events`` (``profile_id`` and the events with ``timestamp <= as_of``)
-and ``seg_members`` (``segment``, ``profile_id``: who is realized in which segment).
+and ``seg_members`` (``segment``, ``profile_id``: who is realized in which segment); in a
+job, also ``seg_aggregates``, the event aggregates its segments share (``Compiler.share``).
 
 Values compile to SQL expressions that may be NULL (missing); predicates compile to expressions
 that are never NULL (two-valued logic, DESIGN.md section 4). Aggregates and quantifiers over
@@ -24,7 +25,15 @@ import sqlglot.expressions as sge
 from segmint.errors import PQLError
 from segmint.evaluate.batch import sql
 from segmint.evaluate.batch.builtins import compile_call
-from segmint.evaluate.batch.context import EVENTS, MEMBERS, PROFILE_ALIAS, PROFILES, Binding, row
+from segmint.evaluate.batch.context import (
+    EVENTS,
+    MEMBERS,
+    PROFILE_ALIAS,
+    PROFILES,
+    Binding,
+    row,
+)
+from segmint.evaluate.batch.grouped import GroupedCompiler
 from segmint.evaluate.batch.sequence import compile_sequence
 from segmint.evaluate.batch.walk import (
     mentions_profile,
@@ -34,7 +43,6 @@ from segmint.evaluate.batch.walk import (
 )
 from segmint.evaluate.batch.windows import WindowCompiler
 from segmint.plan import nodes as pn
-from segmint.plan import semantics
 from segmint.plan.scope import lookup_field
 from segmint.plan.types import Kind, Type
 from segmint.schema.fields import Node as SchemaNode
@@ -50,16 +58,21 @@ class Compiler:
         self._names = itertools.count(1)
         self._scope: dict[str, Binding] = {}
         self.windows = WindowCompiler(self)
+        self.grouped = GroupedCompiler(self)
 
     # Entry point --------------------------------------------------------------------------
 
     def segment_query(self, plan: pn.Plan) -> sge.Select:
-        """``SELECT profile_id FROM seg_profiles p WHERE <definition>``."""
-        condition = self.predicate(plan.root)
+        """``SELECT profile_id FROM seg_profiles p WHERE <definition>``, or, for a conjunction
+        of member sets only (grouped event passes, ``inSegment``), their intersection."""
+        condition = sql.filter_form(self.predicate(plan.root))
+        sets = self.grouped.sets_query(condition)
+        if sets is not None:
+            return sets
         return (
             sge.select(sql.col("profile_id", PROFILE_ALIAS))
             .from_(sge.to_table(PROFILES).as_(PROFILE_ALIAS))
-            .where(sql.filter_form(condition))
+            .where(condition)
         )
 
     # Scopes -------------------------------------------------------------------------------
@@ -82,12 +95,16 @@ class Compiler:
     def variable(self, name: str) -> Binding:
         return self._scope[name]
 
+    def is_event_row(self, alias: str) -> bool:
+        """Whether ``alias`` names a ``seg_events`` row some variable in scope stands for."""
+        return any(binding.row == alias for binding in self._scope.values())
+
     # Predicates ---------------------------------------------------------------------------
 
     def predicate(self, node: pn.Node) -> sge.Expr:
         """SQL that is TRUE or FALSE, never NULL."""
         if isinstance(node, pn.And):
-            grouped = self._grouped_and(node.items)
+            grouped = self.grouped.conjunction(node.items)
             if grouped is not None:
                 return grouped
             return sql.and_(*(self.predicate(item) for item in node.items))
@@ -129,7 +146,7 @@ class Compiler:
         return self.predicate(node)
 
     def _compare(self, node: pn.Compare) -> sge.Expr:
-        grouped = self._grouped_compare(node)
+        grouped = self.grouped.compare(node)
         if grouped is not None:
             return grouped
         left_many = pn.type_of(node.left).many
@@ -141,12 +158,17 @@ class Compiler:
         if left_many or right_many:
             items, scalar = (left, right) if left_many else (right, left)
             item = self.fresh("x")
-            op = node.op if left_many else _MIRROR[node.op]
-            test = _comparison(op, sql.ident(item), scalar)
+            op = node.op if left_many else sql.MIRROR[node.op]
+            test = sql.comparison(op, sql.ident(item), scalar)
             return self.any_item(items, item, test)
-        return _comparison(node.op, left, right)
+        return sql.comparison(node.op, left, right)
 
     def _in(self, node: pn.In) -> sge.Expr:
+        constants = _constants(node.items)
+        if constants and not pn.type_of(node.value).many:
+            # ``x IN ('a', 'b')``: NULL when x is missing, which the caller makes false.
+            among = sge.In(this=self.value(node.value), expressions=constants)
+            return sql.not_(among) if node.negated else among
         items = self.value(node.items)
         if pn.type_of(node.value).many:
             element = self.fresh("x")
@@ -160,10 +182,10 @@ class Compiler:
         return sge.and_(present, sql.not_(found) if node.negated else found)
 
     def _truthy(self, value: pn.Node) -> sge.Expr:
-        if over_events(value) and self._profile_free(value):
+        if over_events(value) and self.profile_free(value):
             var = self.fresh("_v")
-            alias, query = self._event_query(value, var, None, correlated=False)
-            return self._members_of(query.select(sql.col("profile_id", alias)))
+            alias, query = self.event_query(value, var, None, correlated=False)
+            return self.grouped.members_of(query.select(sql.col("profile_id", alias)))
         if over_events(value):
             return self._event_exists(value)
         return sql.not_(self.absent(self.value(value), pn.type_of(value)))
@@ -198,6 +220,9 @@ class Compiler:
         if isinstance(node, pn.Literal):
             return sql.literal(node.value)
         if isinstance(node, pn.ListOf):
+            constants = _constants(node)
+            if constants is not None:
+                return sge.Array(expressions=constants)
             items = sge.Array(expressions=[self.value(item) for item in node.items])
             kept = self.fresh("x")
             return sql.fn("list_filter", items, sql.lam(kept, _present(sql.ident(kept))))
@@ -351,7 +376,7 @@ class Compiler:
 
     # Collections over xEvent: correlated subqueries on seg_events -------------------------
 
-    def _profile_free(self, node: pn.Node) -> bool:
+    def profile_free(self, node: pn.Node) -> bool:
         """Whether a collection over events can be computed for every profile at once: it is
         not inside another variable's scope and reads nothing of the profile row."""
         return not self._scope and not reads_profile_row(node)
@@ -361,84 +386,7 @@ class Compiler:
         another variable's scope and read nothing of the profile row."""
         return not self._scope and not any(mentions_profile(part) for part in parts)
 
-    def _members_of(self, query: sge.Select, negated: bool = False) -> sge.Expr:
-        """``p.profile_id [NOT] IN (query)``: a semi-join on one grouped pass over the events."""
-        found = sge.In(this=sql.col("profile_id", PROFILE_ALIAS), query=sge.Subquery(this=query))
-        return sge.Not(this=found) if negated else found
-
-    def _groupable(self, node: pn.Compare) -> tuple[pn.Aggregate, str, int | float] | None:
-        """``aggregate op number`` (the aggregate over events, computable for every profile at
-        once), with the comparison turned so that the aggregate is on the left."""
-        for aggregate, other, op in ((node.left, node.right, node.op),
-                                     (node.right, node.left, _MIRROR[node.op])):  # fmt: skip
-            if (
-                isinstance(aggregate, pn.Aggregate)
-                and over_events(aggregate.source)
-                and isinstance(other, pn.Literal)
-                and isinstance(other.value, int | float)
-                and not isinstance(other.value, bool)
-                and self._profile_free(aggregate)
-            ):
-                return aggregate, op, other.value
-        return None
-
-    def _grouped_compare(self, node: pn.Compare) -> sge.Expr | None:
-        """``xEvent[...].count() >= 3``, ``sum ... > 200`` and the like as a GROUP BY ... HAVING
-        over the matching events, instead of a subquery per profile. Profiles with no matching
-        event get the aggregate of nothing (0 for count and sum, missing otherwise): they
-        qualify exactly when that value satisfies the comparison."""
-        found = self._groupable(node)
-        if found is None:
-            return None
-        aggregate, op, number = found
-        alias, query = self._event_query(
-            aggregate.source, aggregate.var, aggregate.condition, correlated=False
-        )
-        test = _comparison(op, self._reduce(aggregate, alias), sql.literal(number))
-        grouped = query.select(sql.col("profile_id", alias)).group_by(sql.col("profile_id", alias))
-        if _holds_for_none(aggregate, op, number):
-            return self._members_of(grouped.having(sql.not_(sql.coalesce_false(test))), True)
-        return self._members_of(grouped.having(test))
-
-    def _grouped_and(self, items: tuple[pn.Node, ...]) -> sge.Expr | None:
-        """Several event-aggregate comparisons of one conjunction (each possibly negated) in
-        one grouped pass with a FILTER per aggregate, as in "searched and did not buy": one
-        scan instead of one per comparison. A profile without any matching event must fail
-        one of them (a comparison the aggregate of nothing fails), as it has no group."""
-        parts: dict[int, tuple[pn.Aggregate, str, int | float, bool]] = {}
-        for index, item in enumerate(items):
-            negated = isinstance(item, pn.Not)
-            inner = item.item if isinstance(item, pn.Not) else item
-            found = self._groupable(inner) if isinstance(inner, pn.Compare) else None
-            if found is not None:
-                parts[index] = (*found, negated)
-        anchored = any(
-            not negated and not _holds_for_none(aggregate, op, number)
-            for aggregate, op, number, negated in parts.values()
-        )
-        if len(parts) < 2 or not anchored:
-            return None
-        alias = self.fresh("e")
-        wheres, tests = [], []
-        for aggregate, op, number, negated in parts.values():
-            where = sql.and_(
-                *self._event_filters(alias, aggregate.source, aggregate.var, aggregate.condition)
-            )
-            wheres.append(where)
-            reduced = self._reduce(aggregate, alias, only=where)
-            test = sql.coalesce_false(_comparison(op, reduced, sql.literal(number)))
-            tests.append(sql.not_(test) if negated else test)
-        grouped = (
-            sge.select(sql.col("profile_id", alias))
-            .from_(sge.to_table(EVENTS).as_(alias))
-            .where(sql.or_(*wheres))
-            .group_by(sql.col("profile_id", alias))
-            .having(sql.and_(*tests))
-        )
-        rest = [self.predicate(item) for index, item in enumerate(items) if index not in parts]
-        return sql.and_(self._members_of(grouped), *rest)
-
-    def _reduce(self, node: pn.Aggregate, alias: str, only: sge.Expr | None = None) -> sge.Expr:
+    def reduce(self, node: pn.Aggregate, alias: str, only: sge.Expr | None = None) -> sge.Expr:
         """The SQL aggregate of ``node`` over rows of ``alias`` (sum of nothing is 0), over the
         rows satisfying ``only`` if given."""
         reduced: sge.Expr
@@ -458,7 +406,7 @@ class Compiler:
             reduced = sge.Coalesce(this=reduced, expressions=[sge.Literal.number(0)])
         return reduced
 
-    def _event_query(
+    def event_query(
         self, source: pn.Node, var: str, condition: pn.Node | None, *, correlated: bool = True
     ) -> tuple[str, sge.Select]:
         """``FROM seg_events <alias>`` (joined to the profile row when ``correlated``), with every
@@ -469,11 +417,11 @@ class Compiler:
             query = query.where(
                 sql.col("profile_id", alias).eq(sql.col("profile_id", PROFILE_ALIAS))
             )
-        for test in self._event_filters(alias, source, var, condition):
+        for test in self.event_filters(alias, source, var, condition):
             query = query.where(test)
         return alias, query
 
-    def _event_filters(
+    def event_filters(
         self, alias: str, source: pn.Node, var: str, condition: pn.Node | None
     ) -> list[sge.Expr]:
         """Every filter of ``source`` and ``condition`` over the events row ``alias``."""
@@ -488,27 +436,27 @@ class Compiler:
         return found
 
     def _event_aggregate(self, node: pn.Aggregate) -> sge.Expr:
-        alias, query = self._event_query(node.source, node.var, node.condition)
-        return sql.subquery(query.select(self._reduce(node, alias)))
+        alias, query = self.event_query(node.source, node.var, node.condition)
+        return sql.subquery(query.select(self.reduce(node, alias)))
 
     def _event_quantify(self, node: pn.Quantify) -> sge.Expr:
         if node.kind == "exists":
-            _, query = self._event_query(node.source, node.var, node.condition)
+            _, query = self.event_query(node.source, node.var, node.condition)
             return sql.exists(query.select(sge.Literal.number(1)))
-        alias, query = self._event_query(node.source, node.var, None)
+        alias, query = self.event_query(node.source, node.var, None)
         with self.bound(node.var, row(alias)):
             failing = query.where(sql.not_(self.predicate(node.condition)))
         return sge.Not(this=sql.exists(failing.select(sge.Literal.number(1))))
 
     def _event_exists(self, source: pn.Node) -> sge.Expr:
         var = self.fresh("_v")
-        _, query = self._event_query(source, var, None)
+        _, query = self.event_query(source, var, None)
         return sql.exists(query.select(sge.Literal.number(1)))
 
     def _event_list(self, node: pn.Get) -> sge.Expr:
         """A field projected through the profile's events: the list of present values."""
         var = self.fresh("_v")
-        alias, query = self._event_query(node.target, var, None)
+        alias, query = self.event_query(node.target, var, None)
         with self.bound(var, row(alias)):
             value = self.value(
                 pn.Get(pn.Var(var, pn.type_of(node.target).item()), node.field, node.type)
@@ -520,21 +468,16 @@ class Compiler:
         return sge.Coalesce(this=gathered, expressions=[sge.Array(expressions=[])])
 
 
-_MIRROR = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _LIST_AGGREGATES = {"sum": "list_sum", "average": "list_avg", "min": "list_min", "max": "list_max"}
 
 
-def _holds_for_none(aggregate: pn.Aggregate, op: str, number: int | float) -> bool:
-    """Whether the aggregate of no events (0 for count and sum, else missing) satisfies it."""
-    empty = 0 if aggregate.function in ("count", "sum") else None
-    return semantics.compare(op, empty, number)
-
-
-def _comparison(op: str, left: sge.Expr, right: sge.Expr) -> sge.Expr:
-    classes: dict[str, type[sge.Binary]] = {
-        "=": sge.EQ, "!=": sge.NEQ, "<": sge.LT, ">": sge.GT, "<=": sge.LTE, ">=": sge.GTE,
-    }  # fmt: skip
-    return classes[op](this=left, expression=right)
+def _constants(node: pn.Node) -> list[sge.Expr] | None:
+    """The items of a list of present literals (nothing to leave out), else None."""
+    if not isinstance(node, pn.ListOf) or not all(
+        isinstance(item, pn.Literal) and item.value is not None for item in node.items
+    ):
+        return None
+    return [sql.literal(item.value) for item in node.items if isinstance(item, pn.Literal)]
 
 
 def _arith(op: str, left: sge.Expr, right: sge.Expr) -> sge.Expr:

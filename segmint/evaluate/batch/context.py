@@ -12,6 +12,9 @@ PROFILES = "seg_profiles"
 EVENTS = "seg_events"
 #: ``segment`` (id and name rows) and ``profile_id``: who is realized in which segment.
 MEMBERS = "seg_members"
+#: ``profile_id`` plus one column per event aggregate a job shares (``Compiler.share``): one
+#: row per profile with some event any of them counts.
+AGGREGATES = "seg_aggregates"
 PROFILE_ALIAS = "p"
 
 

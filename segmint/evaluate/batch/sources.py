@@ -4,11 +4,12 @@ view: events up to as_of with their profile) and ``seg_members`` (who is realize
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from segmint.engines.duckdb import Connection
 from segmint.evaluate.batch.context import EVENTS, MEMBERS, PROFILES
-from segmint.evaluate.batch.walk import profile_fields
+from segmint.evaluate.batch.walk import profile_paths
 from segmint.plan.nodes import Plan
 from segmint.schema.model import Schema
 from segmint.store.catalog import MergePolicy, Stitching
@@ -24,20 +25,25 @@ def universe_sql(policy: MergePolicy) -> str:
 
 
 def needed_schema(profile_schema: Schema, plans: list[Plan]) -> Schema:
-    """The profile schema cut down to the top-level fields some plan reads: merging the
-    profile fragments is most of the cost of ``seg_profiles``, per field merged."""
+    """The profile schema cut down to the leaves some plan reads (with every leaf under an
+    object read whole): merging the profile fragments is most of the cost of ``seg_profiles``,
+    per leaf merged."""
     needed: set[str] = set()
     for plan in plans:
-        fields = profile_fields(plan.root)
-        if fields is None:
+        paths = profile_paths(plan.root)
+        if paths is None:
             return profile_schema
-        needed |= fields
+        needed |= paths
     kept = {
         path: kind
         for path, kind in profile_schema.fields.items()
-        if path.split(".")[0].removesuffix("[]") in needed
+        if any(_within(path.replace("[]", ""), prefix) for prefix in needed)
     }
     return Schema(profile_schema.schema_class, kept)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".")
 
 
 def prepare(
@@ -46,9 +52,12 @@ def prepare(
     policy: MergePolicy,
     as_of: datetime,
     sample: int | None = None,
+    members: Collection[str] | None = None,
 ) -> None:
     """(Re)create the job relations for one merge policy at ``as_of``; with ``sample``, for a
-    repeatable random sample of that many profiles (estimates and previews)."""
+    repeatable random sample of that many profiles (estimates and previews). ``seg_members``
+    holds the stored members of the segments ``members`` names (ids or names; None: all), and
+    only profiles of ``seg_profiles``, so a query may return its ids as they are."""
     universe = universe_sql(policy)
     if sample is not None:
         universe = (
@@ -78,13 +87,16 @@ def prepare(
             else ""
         )
     )
+    chosen = "" if members is None else "AND list_has_any([s.id, s.name], $chosen::VARCHAR[])"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {MEMBERS} AS
         SELECT unnest([s.id, s.name]) AS segment, m.profile_id
         FROM memberships m JOIN segments s ON s.id = m.segment_id
-        WHERE m.status = 'realized'
-        """
+        WHERE m.status = 'realized' {chosen}
+          AND m.profile_id IN (SELECT profile_id FROM {PROFILES})
+        """,
+        {} if members is None else {"chosen": sorted(members)},
     )
 
 

@@ -89,3 +89,14 @@ def filter_form(predicate: sge.Expr) -> sge.Expr:
     ):
         return filter_form(predicate.this)
     return predicate
+
+
+#: A comparison with its sides swapped.
+MIRROR = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def comparison(op: str, left: sge.Expr, right: sge.Expr) -> sge.Expr:
+    classes: dict[str, type[sge.Binary]] = {
+        "=": sge.EQ, "!=": sge.NEQ, "<": sge.LT, ">": sge.GT, "<=": sge.LTE, ">=": sge.GTE,
+    }  # fmt: skip
+    return classes[op](this=left, expression=right)

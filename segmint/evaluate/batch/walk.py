@@ -29,19 +29,31 @@ def mentions_variable(node: pn.Node, name: str) -> bool:
     return any(mentions_variable(child, name) for child in children_of(node))
 
 
-def profile_fields(node: pn.Node) -> frozenset[str] | None:
-    """The top-level profile fields a subtree reads, or None when it uses the profile whole."""
-    if isinstance(node, pn.Get) and isinstance(node.target, pn.Profile):
-        return frozenset([node.field])
+def profile_paths(node: pn.Node) -> frozenset[str] | None:
+    """The profile paths a subtree reads (``a.b``: that field and everything under it), or
+    None when it uses the profile whole: the job merges only these, as merging is most of the
+    cost of the job's profile relation, per leaf merged."""
+    path = _profile_path(node)
+    if path is not None:
+        return frozenset([path])
     if isinstance(node, pn.Profile):
         return None
     found: set[str] = set()
     for child in children_of(node):
-        fields = profile_fields(child)
-        if fields is None:
+        paths = profile_paths(child)
+        if paths is None:
             return None
-        found |= fields
+        found |= paths
     return frozenset(found)
+
+
+def _profile_path(node: pn.Node) -> str | None:
+    """``a.b`` for ``Get(Get(Profile, a), b)``, None for anything else."""
+    names: list[str] = []
+    while isinstance(node, pn.Get):
+        names.append(node.field)
+        node = node.target
+    return ".".join(reversed(names)) if names and isinstance(node, pn.Profile) else None
 
 
 def reads_events(node: pn.Node) -> bool:

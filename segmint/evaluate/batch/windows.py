@@ -4,7 +4,7 @@ periods: computed with the shared calendar), as SQL calendar arithmetic when the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlglot.expressions as sge
@@ -52,24 +52,42 @@ class WindowCompiler:
             tests.append(
                 (sge.GTE if window.start.inclusive else sge.GT)(this=instant, expression=start)
             )
-        if window.end is not None:
+        if window.end is not None and not self._always_before(instant, window.end):
             end = self.bound(window.end)
             tests.append(
                 (sge.LTE if window.end.inclusive else sge.LT)(this=instant, expression=end)
             )
         return sql.and_(*tests)
 
-    def bound(self, bound: pn.Bound) -> sge.Expr:
+    def _always_before(self, instant: sge.Expr, end: pn.Bound) -> bool:
+        """Whether an event's own time surely lies at or before ``end``: the job's events end
+        at as_of, so "up to now" needs no test (which costs a comparison per event row)."""
+        return (
+            end.inclusive
+            and self._fixed(end) == self.compiler.as_of
+            and isinstance(instant, sge.Column)
+            and instant.name == "timestamp"
+            and self.compiler.is_event_row(instant.table)
+        )
+
+    def _fixed(self, bound: pn.Bound) -> datetime | None:
+        """The instant of a bound that depends only on as_of (now, today, periods), else None."""
         anchor = bound.anchor
-        if isinstance(anchor, pn.Period | pn.TimeAnchor):
-            interval = (
-                calendar.period(anchor.which, anchor.unit, self.compiler.as_of)
-                if isinstance(anchor, pn.Period)
-                else calendar.interval_of(self.anchor_value(anchor))
-            )
-            near = interval.lo if bound.side == "lo" else interval.hi
-            shifted = near if bound.unit is None else calendar.shift(near, bound.amount, bound.unit)
-            return sql.literal(shifted)
+        if not isinstance(anchor, pn.Period | pn.TimeAnchor):
+            return None
+        interval = (
+            calendar.period(anchor.which, anchor.unit, self.compiler.as_of)
+            if isinstance(anchor, pn.Period)
+            else calendar.interval_of(self.anchor_value(anchor))
+        )
+        near = interval.lo if bound.side == "lo" else interval.hi
+        return near if bound.unit is None else calendar.shift(near, bound.amount, bound.unit)
+
+    def bound(self, bound: pn.Bound) -> sge.Expr:
+        fixed = self._fixed(bound)
+        if fixed is not None:
+            return sql.literal(fixed)
+        anchor = bound.anchor
         value = self.compiler.value(anchor)
         is_day = pn.type_of(anchor).kind is Kind.DATE
         edge = _instant(value, is_day)
