@@ -14,13 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.ai.population import GOAL_FLAG, event_rows_sql, keyed_rows_sql, keys_sql
+from segmint.ai.population import GOAL_FLAG, event_rows_sql, keyed_rows_sql
 from segmint.engines.duckdb import Connection, query_arrow, registered
 from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
 from segmint.store.catalog import MergePolicy
-from segmint.store.profiles import merged_profiles_sql
+from segmint.store.profiles import identity_keys_sql, merged_profiles_sql
 from segmint.store.tables import quote
 
 #: Days of the event windows; per-type windows and the trend use some of them (the first
@@ -222,7 +222,8 @@ def build_at(
             f"FROM {_ROWS} r JOIN {_BOUNDS} b ON b.cut = r.cut"
         )
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys_sql(policy, _SAMPLE)}")
+        keys = identity_keys_sql(policy, _SAMPLE)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys}")
         until = _ts(max(cutoffs))
         events = keyed_rows_sql(goal_sql, f"e.timestamp <= {until}", spec.has_amount)
         source = f"({events}) r JOIN {_KEYS} s ON s.identity_key = r.identity_key AND r.ts <= s.at"

@@ -18,7 +18,7 @@ from segmint.evaluate.batch.compiler import Compiler
 from segmint.evaluate.batch.context import row
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog
-from segmint.store.catalog import MergePolicy, Stitching
+from segmint.store.catalog import MergePolicy
 from segmint.store.profiles import profile_key_sql
 
 #: The column of ``event_rows_sql`` that says whether an event is a goal event.
@@ -46,7 +46,8 @@ def event_rows_sql(policy: MergePolicy, goal: str, where: str, has_amount: bool)
 
 def keyed_rows_sql(goal: str, where: str, has_amount: bool) -> str:
     """``event_rows_sql`` with each event's ``identity_key`` in place of its profile: for a
-    join with ``keys_sql``, which maps only the keys of the profiles wanted."""
+    join with ``store.profiles.identity_keys_sql``, which maps only the keys of the profiles
+    wanted."""
     return _rows_sql(f"{_ROW}.identity_key", goal, where, has_amount)
 
 
@@ -55,17 +56,6 @@ def _rows_sql(key: str, goal: str, where: str, has_amount: bool) -> str:
     return (
         f"SELECT {key}, e.timestamp AS ts, e.eventType AS type, CAST({amount} AS DOUBLE) AS "
         f"amount, ({goal}) AS {GOAL_FLAG} FROM events {_ROW} WHERE {where}"
-    )
-
-
-def keys_sql(policy: MergePolicy, profiles: str) -> str:
-    """The rows of the ``profiles`` relation (with ``profile_id``), each with the
-    ``identity_key`` of every identity of its profile."""
-    if policy.stitching is Stitching.NONE:
-        return f"SELECT x.*, x.profile_id AS identity_key FROM {profiles} x"
-    return (
-        f"SELECT x.*, p.identity_key FROM {profiles} x "
-        "JOIN identity_profiles p ON p.profile_id = x.profile_id"
     )
 
 

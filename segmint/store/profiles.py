@@ -47,14 +47,33 @@ def of_profile_sql(policy: MergePolicy, alias: str) -> str:
     )
 
 
-def merged_profiles_sql(schema: Schema, policy: MergePolicy, *, one_profile: bool = False) -> str:
+def identity_keys_sql(policy: MergePolicy, profiles: str) -> str:
+    """The rows of the ``profiles`` relation (with ``profile_id``), each with the
+    ``identity_key`` of every identity of its profile: a join on it reads only those
+    profiles' rows, without resolving every row's profile."""
+    if policy.stitching is Stitching.NONE:
+        return f"SELECT x.*, x.profile_id AS identity_key FROM {profiles} x"
+    return (
+        f"SELECT x.*, p.identity_key FROM {profiles} x "
+        "JOIN identity_profiles p ON p.profile_id = x.profile_id"
+    )
+
+
+def merged_profiles_sql(
+    schema: Schema, policy: MergePolicy, *, one_profile: bool = False, keys: str | None = None
+) -> str:
     """A query with one row per profile: ``profile_id`` and the schema's top-level columns.
 
-    With ``one_profile`` it takes one ``?`` parameter, the profile id.
+    With ``one_profile`` it takes one ``?`` parameter, the profile id; with ``keys`` (a
+    relation with ``identity_key``, as ``identity_keys_sql`` makes) only those profiles'.
     """
-    return _merged_sql(
-        schema, policy, f"WHERE {of_profile_sql(policy, 'f')}" if one_profile else ""
-    )
+    if one_profile:
+        return _merged_sql(schema, policy, f"WHERE {of_profile_sql(policy, 'f')}")
+    if keys is not None:
+        return _merged_sql(
+            schema, policy, f"WHERE f.identity_key IN (SELECT identity_key FROM {keys})"
+        )
+    return _merged_sql(schema, policy, "")
 
 
 def _merged_sql(schema: Schema, policy: MergePolicy, restrict: str) -> str:

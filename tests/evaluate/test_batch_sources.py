@@ -60,3 +60,23 @@ def test_a_job_shares_one_grouped_pass_among_its_event_aggregates() -> None:
     assert shared is not None
     assert len(shared.expressions) == 3  # profile_id and the two aggregates, "a" once
     assert "seg_aggregates" in compiler.segment_query(two).sql("duckdb")
+
+
+def test_a_sample_is_the_same_every_time_and_reads_only_its_profiles(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    crm = [{"identityMap": identity("crmId", f"c{i}"), "homeAddress": {"countryCode": "US"}}
+           for i in range(60)]  # fmt: skip
+    events = [{"_id": f"e{i}", "timestamp": "2026-10-01T00:00:00Z", "eventType": "search",
+               "identityMap": identity("crmId", f"c{i}")} for i in range(60)]  # fmt: skip
+    ingest(workspace, tmp_path / "in", crm, events)
+    con = workspace.con
+    sampled = []
+    for _ in range(3):
+        segments.estimate_size(con, 'xEvent[eventType = "search"].count() > 0', AS_OF, sample=20)
+        sampled.append(
+            sorted(row[0] for row in con.execute("SELECT profile_id FROM seg_sample").fetchall())
+        )
+    assert len(sampled[0]) == 20 and sampled[0] == sampled[1] == sampled[2]
+    owners = con.execute("SELECT DISTINCT profile_id FROM seg_events ORDER BY 1").fetchall()
+    assert [row[0] for row in owners] == sampled[0]

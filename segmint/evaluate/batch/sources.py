@@ -13,8 +13,14 @@ from segmint.evaluate.batch.walk import profile_paths
 from segmint.plan.nodes import Plan
 from segmint.schema.model import Schema
 from segmint.store.catalog import MergePolicy, Stitching
-from segmint.store.profiles import merged_profiles_sql, profile_key_sql
+from segmint.store.profiles import identity_keys_sql, merged_profiles_sql, profile_key_sql
 from segmint.store.tables import quote
+
+#: The sampled profiles of an estimate, and their identity keys.
+SAMPLE = "seg_sample"
+SAMPLE_KEYS = "seg_sample_keys"
+#: Event columns that are the store's, not the event's.
+_OWN = "identity_key, dataset, batch_id"
 
 
 def universe_sql(policy: MergePolicy) -> str:
@@ -58,14 +64,28 @@ def prepare(
     repeatable random sample of that many profiles (estimates and previews). ``seg_members``
     holds the stored members of the segments ``members`` names (ids or names; None: all), and
     only profiles of ``seg_profiles``, so a query may return its ids as they are."""
-    universe = universe_sql(policy)
+    cutoff = as_of.isoformat(sep=" ")  # a view takes no parameters; an ISO instant is safe
+    events = (
+        f"SELECT {profile_key_sql(policy, 'e')} AS profile_id, e.* EXCLUDE ({_OWN}) FROM events e"
+    )
+    universe, keys = universe_sql(policy), None
     if sample is not None:
-        universe = (
-            f"SELECT * FROM ({universe}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7)"
+        # the same sample every time: the profiles first in a hash order
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {SAMPLE} AS SELECT profile_id FROM ({universe}) "
+            f"ORDER BY hash(profile_id), profile_id LIMIT {int(sample)}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {SAMPLE_KEYS} AS {identity_keys_sql(policy, SAMPLE)}"
+        )
+        universe, keys = f"SELECT profile_id FROM {SAMPLE}", SAMPLE_KEYS
+        events = (
+            f"SELECT k.profile_id, e.* EXCLUDE ({_OWN}) "
+            f"FROM events e JOIN {keys} k USING (identity_key)"
         )
     columns = "".join(f", m.{quote(name)}" for name in profile_schema.tree())
     merged = (
-        f"LEFT JOIN ({merged_profiles_sql(profile_schema, policy)}) m USING (profile_id)"
+        f"LEFT JOIN ({merged_profiles_sql(profile_schema, policy, keys=keys)}) m USING (profile_id)"
         if columns
         else ""
     )
@@ -73,20 +93,8 @@ def prepare(
         f"CREATE OR REPLACE TEMP TABLE {PROFILES} AS SELECT u.profile_id{columns} "
         f"FROM ({universe}) u {merged}"
     )
-    cutoff = as_of.isoformat(sep=" ")  # a view takes no parameters; an ISO instant is safe
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW {EVENTS} AS
-        SELECT {profile_key_sql(policy, "e")} AS profile_id,
-               e.* EXCLUDE (identity_key, dataset, batch_id)
-        FROM events e WHERE e.timestamp <= TIMESTAMP '{cutoff}'
-        """
-        + (
-            f" AND {profile_key_sql(policy, 'e')} IN (SELECT profile_id FROM {PROFILES})"
-            if sample
-            else ""
-        )
-    )
+    upto = f"e.timestamp <= TIMESTAMP '{cutoff}'"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {EVENTS} AS {events} WHERE {upto}")
     chosen = "" if members is None else "AND list_has_any([s.id, s.name], $chosen::VARCHAR[])"
     con.execute(
         f"""
