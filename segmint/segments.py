@@ -259,7 +259,7 @@ def estimate_size(
 ) -> estimates.Estimate:
     """How many profiles qualify, estimated from a sample with a 95% interval."""
     plan, policy = _definition(con, segment_or_pql)
-    schema = catalog.schema(con, SchemaClass.PROFILE)
+    schema = sources.needed_schema(catalog.schema(con, SchemaClass.PROFILE), [plan])
     return estimates.estimate(con, _compiler(con, as_of), plan, schema, policy, sample)
 
 

@@ -65,8 +65,7 @@ def _sampled(
     """Prepare sampled job relations; returns (profiles sampled, profiles in total)."""
     sources.prepare(con, schema, policy, as_of, sample=sample)
     row = con.execute(
-        f"SELECT (SELECT count(*) FROM {PROFILES}), "
-        f"(SELECT count(*) FROM ({sources.universe_sql(policy)}))"
+        f"SELECT count(*), coalesce(max(population), 0) FROM {sources.SAMPLE}"
     ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])

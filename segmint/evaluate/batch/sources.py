@@ -16,7 +16,8 @@ from segmint.store.catalog import MergePolicy, Stitching
 from segmint.store.profiles import identity_keys_sql, merged_profiles_sql, profile_key_sql
 from segmint.store.tables import quote
 
-#: The sampled profiles of an estimate, and their identity keys.
+#: The sampled profiles of an estimate (with ``population``, the count of all profiles), and
+#: their identity keys.
 SAMPLE = "seg_sample"
 SAMPLE_KEYS = "seg_sample_keys"
 #: Event columns that are the store's, not the event's.
@@ -70,10 +71,12 @@ def prepare(
     )
     universe, keys = universe_sql(policy), None
     if sample is not None:
-        # the same sample every time: the profiles first in a hash order
+        # the same sample every time: the profiles first in a hash order (with how many
+        # profiles there are in all, counted in the same pass)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {SAMPLE} AS SELECT profile_id FROM ({universe}) "
-            f"ORDER BY hash(profile_id), profile_id LIMIT {int(sample)}"
+            f"CREATE OR REPLACE TEMP TABLE {SAMPLE} AS SELECT profile_id, count(*) OVER () "
+            f"AS population FROM ({universe}) ORDER BY hash(profile_id), profile_id "
+            f"LIMIT {int(sample)}"
         )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {SAMPLE_KEYS} AS {identity_keys_sql(policy, SAMPLE)}"
