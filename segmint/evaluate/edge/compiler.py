@@ -9,6 +9,7 @@ binding an item costs no dict copy.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -292,6 +293,8 @@ def _top(node: TopN) -> Fn:
 def _compare(node: Compare) -> Test:
     if node.op == "=" and isinstance(node.right, Literal) and isinstance(node.right.value, str):
         return _equals_text(value(node.left), node.right.value)
+    if isinstance(node.right, Literal) and type(node.right.value) in _NUMBERS:
+        return _against_number(value(node.left), node.op, node.right.value)
     op, left, right = node.op, value(node.left), value(node.right)
 
     def run(c: Context, e: Env) -> bool:
@@ -303,6 +306,30 @@ def _compare(node: Compare) -> Test:
         if isinstance(b, list):
             return any(semantics.compare(op, a, item) for item in b)
         return semantics.compare(op, a, b)
+
+    return run
+
+
+#: Plain numbers (a Boolean is neither), and each comparison as an operator.
+_NUMBERS = (int, float)
+_DIRECT: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+    "<=": operator.le, ">=": operator.ge,
+}  # fmt: skip
+
+
+def _against_number(subject: Fn, op: str, number: Any) -> Test:
+    """``subject op number`` (a count or sum against a threshold): what ``semantics.compare``
+    gives, with a plain number on the left compared directly."""
+    direct = _DIRECT[op]
+
+    def run(c: Context, e: Env) -> bool:
+        found = subject(c, e)
+        if type(found) in _NUMBERS:
+            return direct(found, number)
+        if isinstance(found, list):
+            return any(semantics.compare(op, item, number) for item in found)
+        return semantics.compare(op, found, number)
 
     return run
 

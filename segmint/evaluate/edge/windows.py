@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -112,6 +113,9 @@ class CompiledWindow:
         self.fixed = all(
             not depends_on_time(b.anchor) for b in bounds if id(b.anchor) in self.anchors
         )
+        #: Each moving bound's offset from its grid's floor, once found: constant while the
+        #: closed form holds, so a later instant needs only the floor (``moving``).
+        self._offsets: dict[int, tuple[timedelta, str]] = {}
 
     def resolver(self, c: Context, env: Env) -> semantics.Resolve:
         def resolve(anchor: Node, at: datetime) -> date | None:
@@ -124,10 +128,26 @@ class CompiledWindow:
         if isinstance(bound.anchor, TimeAnchor | Period):
             form: Form | None = c.bounds.get(id(bound))
             if form is None:
-                form = c.bounds[id(bound)] = _moving(bound, c.as_of)
+                form = c.bounds[id(bound)] = self.moving(bound, c.as_of)
             return form
         value = semantics.bound_instant(bound, c.as_of, self.resolver(c, env))
         return Form(value, timedelta(0), _FIXED if self.fixed else None)
+
+    def moving(self, bound: Bound, as_of: datetime) -> Form:
+        """``_moving``, from the bound's known offset when as_of is clear of the edges of
+        time (where ``_moving`` gives no closed form)."""
+        known = self._offsets.get(id(bound))
+        if known is not None and 1 < as_of.year < 9999:
+            offset, grid = known
+            floor = as_of if grid == _TICK else calendar.period("this", grid, as_of).lo
+            with suppress(OverflowError):
+                value = floor + offset
+                if value not in (datetime.min, datetime.max):
+                    return Form(value, offset, grid)
+        form = _moving(bound, as_of)
+        if form.grid is not None:
+            self._offsets[id(bound)] = (form.offset, form.grid)
+        return form
 
     def holds(self, c: Context, env: Env, moment: date) -> bool:
         """``moment in window`` at as_of; notes when that can next change."""
