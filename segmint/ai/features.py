@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.ai.population import GOAL_FLAG, event_rows_sql, keyed_rows_sql
+from segmint.ai.population import GOAL_FLAG, event_rows_sql, keyed_rows_sql, timestamp_sql
 from segmint.engines.duckdb import Connection, query_arrow, registered
 from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
@@ -184,12 +184,14 @@ def build(
     counts, first and last time); NumPy folds those few rows per profile into every feature,
     instead of one filtered aggregate per feature over every event. Order totals come from
     the few events that have one, in a query of their own."""
-    rows = event_rows_sql(policy, goal_sql, f"e.timestamp <= {_ts(cutoff)}", spec.has_amount)
+    rows = event_rows_sql(
+        policy, goal_sql, f"e.timestamp <= {timestamp_sql(cutoff)}", spec.has_amount
+    )
     source = f"({rows}) r {_within(population)}"
     queries = _Queries(
-        spec, source, "r.profile_id", "0", lambda days: _ts(cutoff - timedelta(days=days))
+        spec, source, "r.profile_id", "0", lambda days: timestamp_sql(cutoff - timedelta(days=days))
     )
-    attributes = _attributes_sql(spec, policy, "0", _ts(cutoff), _within(population))
+    attributes = _attributes_sql(spec, policy, "0", timestamp_sql(cutoff), _within(population))
     return _matrices(con, spec, queries, attributes, [cutoff])[0]
 
 
@@ -224,7 +226,7 @@ def build_at(
     try:
         keys = identity_keys_sql(policy, _SAMPLE)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys}")
-        until = _ts(max(cutoffs))
+        until = timestamp_sql(max(cutoffs))
         events = keyed_rows_sql(goal_sql, f"e.timestamp <= {until}", spec.has_amount)
         source = f"({events}) r JOIN {_KEYS} s ON s.identity_key = r.identity_key AND r.ts <= s.at"
         queries = _Queries(spec, source, "s.profile_id", "s.cut", lambda days: f"s.since_{days}")
@@ -306,10 +308,6 @@ def _fold(
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(column.to_numpy(zero_copy_only=False), np.float64)
-
-
-def _ts(moment: datetime) -> str:
-    return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 
 @dataclass(frozen=True)

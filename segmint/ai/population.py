@@ -63,7 +63,7 @@ def prepare(con: Connection, instance: Instance, policy: MergePolicy, cutoff: da
     """Create the ``ai_population`` relation: eligible profile ids at ``cutoff``."""
     history = (
         f"SELECT DISTINCT {profile_key_sql(policy, _ROW)} AS profile_id FROM events {_ROW} "
-        f"WHERE {_ROW}.timestamp <= {_ts(cutoff)}"
+        f"WHERE {_ROW}.timestamp <= {timestamp_sql(cutoff)}"
     )
     members = _members_sql(con, instance, policy, cutoff)
     query = (
@@ -126,14 +126,16 @@ def history(
         con,
         f"SELECT {profile_key_sql(policy, 'k')} AS profile_id, min(k.first) AS first "
         f"FROM (SELECT e.identity_key, min(e.timestamp) AS first FROM events e "
-        f"WHERE e.timestamp <= {_ts(max(ends))} GROUP BY 1) k GROUP BY 1 ORDER BY 1",
+        f"WHERE e.timestamp <= {timestamp_sql(max(ends))} GROUP BY 1) k GROUP BY 1 ORDER BY 1",
     )
     ids = firsts.column("profile_id").to_numpy().astype(np.int64)
     windows = ", ".join(
-        f"bool_or(ts > {_ts(start)} AND ts <= {_ts(end)}) AS w{index}"
+        f"bool_or(ts > {timestamp_sql(start)} AND ts <= {timestamp_sql(end)}) AS w{index}"
         for index, (start, end) in enumerate(zip(cutoffs, ends, strict=True))
     )
-    span = f"e.timestamp > {_ts(min(cutoffs))} AND e.timestamp <= {_ts(max(ends))}"
+    span = (
+        f"e.timestamp > {timestamp_sql(min(cutoffs))} AND e.timestamp <= {timestamp_sql(max(ends))}"
+    )
     goals = query_arrow(
         con,
         f"SELECT profile_id, {windows} FROM ({event_rows_sql(policy, goal, span, False)}) "
@@ -147,7 +149,8 @@ def history(
     return History(ids, first, reached)
 
 
-def _ts(moment: datetime) -> str:
+def timestamp_sql(moment: datetime) -> str:
+    """A moment as a SQL timestamp literal, for queries built as text."""
     return f"TIMESTAMP '{moment.isoformat(sep=' ')}'"
 
 

@@ -26,6 +26,11 @@ class Mismatch(Exception):
     """The table does not fit as a whole; validate it record by record instead."""
 
 
+#: What Arrow raises when data does not fit a type: the whole-table path then gives way to
+#: the record-by-record one, which locates each problem.
+ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
 def conform(
     raw: pa.Table,
     schema: Schema,
@@ -103,7 +108,7 @@ def _cast_leaf(array: pa.Array, leaf: FieldType, target: pa.DataType) -> pa.Arra
         if pa.types.is_timestamp(array.type) and array.type.tz is not None:
             array = pc.cast(array, pa.timestamp("us", tz="UTC"))
         return pc.cast(array, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+    except ARROW_ERRORS as error:
         raise Mismatch(str(error)) from None
 
 
@@ -131,12 +136,7 @@ def _text_node(raw: pa.Table, node: Node, path: str, used: set[str]) -> pa.Array
             if node.leaf is FieldType.MAP:
                 parsed = [None if p is None else list(p.items()) for p in parsed]
             return pa.array(parsed, type=arrow_type(node))
-        except (
-            orjson.JSONDecodeError,
-            pa.ArrowInvalid,
-            pa.ArrowTypeError,
-            AttributeError,
-        ) as error:
+        except (orjson.JSONDecodeError, AttributeError, *ARROW_ERRORS) as error:
             raise Mismatch(str(error)) from None
     if node.leaf is not None:
         if path not in raw.column_names:

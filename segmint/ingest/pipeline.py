@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from segmint.config import DEFAULT_IDENTITY_CAP
 from segmint.errors import Problem, ValidationError
-from segmint.ingest.conform import Mismatch, conform
+from segmint.ingest.conform import ARROW_ERRORS, Mismatch, conform
 from segmint.ingest.readers import FileFormat, detect_format, iter_records, read_table
 from segmint.ingest.validate import RecordValidator
 from segmint.ingest.write import records_table, time_ordered, write_records
@@ -112,7 +112,7 @@ def _read_valid(
             validator.namespaces,
             from_text=file_format.is_text,
         )
-    except (Mismatch, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except (Mismatch, *ARROW_ERRORS):
         return _read_each(path, file_format, schema, validator)
     return time_ordered(table, schema), []
 
