@@ -55,24 +55,40 @@ class EdgeSegments:
                 self.users[segment].add(user)
 
     def outcomes(
-        self, profile: ProfileData, as_of: datetime, targets: Collection[str] | None = None
+        self,
+        profile: ProfileData,
+        as_of: datetime,
+        targets: Collection[str] | None = None,
+        settled: Collection[str] = (),
+        known: Mapping[str, Outcome] | None = None,
     ) -> dict[str, Outcome]:
         """Evaluate ``targets`` (all when None); other segments keep the status given in
-        ``profile.segments``, those of this set that are evaluated take the new one."""
+        ``profile.segments``, those of this set that are evaluated take the new one. Given
+        targets, the segments using one whose status changes are evaluated too (in order),
+        ``settled`` ones (known not to change) are not unless a segment they use changed, and
+        the ``known`` outcomes of segments not evaluated are taken as they are."""
         kept = profile.segments if targets is not None else profile.segments - self._own
         index = profile.index if isinstance(profile, IndexedProfile) else None
         context = Context(profile.attributes, profile.events, set(kept), as_of, index)
+        wanted = None if targets is None else set(targets).difference(settled)
+        known = known or {}
         found: dict[str, Outcome] = {}
         for segment, labels, test in self._tests:
-            if targets is not None and segment not in targets:
+            if wanted is None or segment in wanted:
+                context.hint = None
+                outcome = Outcome(test(context), context.hint)
+            elif (taken := known.get(segment)) is not None:
+                outcome = taken
+            else:
                 continue
-            context.hint = None
-            member = test(context)
+            member = outcome.member
+            if wanted is not None and member != (segment in context.segments):
+                wanted |= self.users[segment]
             if member:
                 context.segments |= labels
             else:
                 context.segments -= labels
-            found[segment] = Outcome(member, context.hint)
+            found[segment] = outcome
         return found
 
     def evaluate(

@@ -2,7 +2,9 @@
 subscribers, the instant they happen.
 
 Each event re-evaluates, for its profile, only the segments its type can affect (and the
-segments built on those) with the edge evaluator. Every evaluation leaves one timer per
+segments built on one whose membership changed) with the edge evaluator, and of those only the
+ones whose answer one more such event could change (``polarity``: a member of "3+ purchases"
+stays one after a purchase). Every evaluation leaves one timer per
 (profile, segment) at the instant its result could next change, so a lapsing window exits on
 time with no new event. The clock is event time (the watermark: the latest event time seen minus
 the allowed lateness) or the wall clock; an event later than the clock is applied at the clock.
@@ -13,14 +15,17 @@ restarted stream's), which loads and evaluates it when due, unless an event of i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.edge.evaluator import Outcome
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming.index import event_types
+from segmint.evaluate.streaming.polarity import Polarity, segment_polarity
 from segmint.evaluate.streaming.state import Event, ProfileState
 from segmint.evaluate.streaming.timers import Timers
 
@@ -32,6 +37,15 @@ ProfileKey = Hashable
 #: cannot stall; window exits and event visibility keep their exact times.
 MIN_TIMER_STEP = timedelta(seconds=1)
 _INSTANT = timedelta(microseconds=1)
+
+
+class Affected(NamedTuple):
+    """The segments reading events of one type, and those one more such event can only make
+    true (``up``) or only make false (``down``)."""
+
+    segments: frozenset[str]
+    up: frozenset[str]
+    down: frozenset[str]
 
 
 class Clock(StrEnum):
@@ -100,11 +114,12 @@ class Processor:
         self._latest: datetime | None = None
         self._fresh: list[ProfileKey] = []
         self._subscribers: list[Subscriber] = []
-        self._closure = {s: self._users(s) for s in segments.order}
         types = {s: event_types(segments.plans[s].root) for s in segments.order}
         self._typed = {s: t for s, t in types.items() if t is not None}
         self._any = {s for s, t in types.items() if t is None}
-        self._affected: dict[str, frozenset[str]] = {}
+        self._affected: dict[str, Affected] = {}
+        #: The outcomes of a blank profile that never change with no event (``_from_blank``).
+        self._blank: dict[str, Outcome] | None = None
         #: Profiles evaluated or dropped since ``evaluated`` was last asked: their timers moved.
         self._evaluated: set[ProfileKey] = set()
 
@@ -179,7 +194,7 @@ class Processor:
                 self._wake(key)
                 self._evaluate(key, self.segments.order, at, from_timer=True)
             else:
-                self._evaluate(key, self._closure[segment], at, from_timer=True)
+                self._evaluate(key, (segment,), at, from_timer=True)
 
     def _wake(self, key: ProfileKey) -> ProfileState:
         """The profile's state, loaded if not in memory (its wake-up then cancelled)."""
@@ -192,13 +207,6 @@ class Processor:
 
     def _one(self, event: Event) -> None:
         key = self._resolve(event)
-        state = self.profiles.get(key)
-        if state is None:
-            state = self._wake(key)
-            if self.clock is None:
-                self._fresh.append(key)
-            else:
-                self._evaluate(key, self.segments.order, self.clock)
         stamp: datetime = event["timestamp"]
         if self.mode is Clock.WALL:
             self.advance(self._wall())
@@ -206,40 +214,67 @@ class Processor:
             self._latest = stamp
             self.advance(stamp - self.lateness)
         assert self.clock is not None
+        affected = self.affected(str(event.get("eventType")))
+        state = self.profiles.get(key)
+        if state is None:
+            state = self._wake(key)
+            blank = state.blank()
+            state.add(event)
+            if blank:
+                self._from_blank(key, affected)
+            else:
+                self._evaluate(key, self.segments.order, self.clock)
+            return
         if not state.add(event):
             return
-        targets = self.affected(str(event.get("eventType")))
         if stamp <= self.clock:
-            self._evaluate(key, targets, self.clock)
+            members = state.members
+            settled = (affected.up & members) | (affected.down - members)
+            self._evaluate(key, affected.segments, self.clock, settled=settled)
             return
-        for segment in targets:
+        for segment in affected.segments:
             pending = self.timers.due((key, segment))
             self.timers.set((key, segment), stamp if pending is None else min(pending, stamp))
 
-    def affected(self, event_type: str) -> frozenset[str]:
-        """The segments an event of this type can change, with the segments built on them."""
+    def _from_blank(self, key: ProfileKey, affected: Affected) -> None:
+        """The first evaluation of a profile holding nothing but its first event: a segment not
+        reading its type, or one the event cannot move, is what it is for a blank profile (the
+        same for every profile, found once) where that never changes with no new event."""
+        if self._blank is None:
+            found = self.segments.outcomes(ProfileData(), self.clock or datetime.min)
+            self._blank = {s: outcome for s, outcome in found.items() if outcome.hint is None}
+        blank = self._blank
+        members = {s for s, outcome in blank.items() if outcome.member}
+        settled = (affected.up & members) | (affected.down & blank.keys() - members)
+        targets = affected.segments | (set(self.segments.order) - blank.keys())
+        self._evaluate(key, targets, self.clock, settled=settled, known=blank)
+
+    def affected(self, event_type: str) -> Affected:
+        """The segments an event of this type can change, and which way."""
         found = self._affected.get(event_type)
         if found is None:
             direct = self._any | {s for s, t in self._typed.items() if event_type in t}
-            found = frozenset().union(*(self._closure[s] for s in direct))
-            self._affected[event_type] = found
+            ways = {s: segment_polarity(self.segments.plans[s].root, event_type) for s in direct}
+            found = self._affected[event_type] = Affected(
+                frozenset(direct),
+                frozenset(s for s, way in ways.items() if way is Polarity.UP),
+                frozenset(s for s, way in ways.items() if way is Polarity.DOWN),
+            )
         return found
 
-    def _users(self, segment: str) -> frozenset[str]:
-        found, todo = {segment}, [segment]
-        while todo:
-            for user in self.segments.users[todo.pop()]:
-                if user not in found:
-                    found.add(user)
-                    todo.append(user)
-        return frozenset(found)
-
     def _evaluate(
-        self, key: ProfileKey, targets: Iterable[str], at: datetime, *, from_timer: bool = False
+        self,
+        key: ProfileKey,
+        targets: Collection[str],
+        at: datetime,
+        *,
+        from_timer: bool = False,
+        settled: Collection[str] = (),
+        known: Mapping[str, Outcome] | None = None,
     ) -> None:
         state = self.profiles[key]
         self._evaluated.add(key)
-        outcomes = self.segments.outcomes(state.data(), at, frozenset(targets))
+        outcomes = self.segments.outcomes(state.data(), at, targets, settled, known)
         for segment, outcome in outcomes.items():
             hint = outcome.hint
             if from_timer and hint is not None and hint - at <= _INSTANT:

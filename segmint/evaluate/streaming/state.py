@@ -49,5 +49,9 @@ class ProfileState:
         self.index.add(event)
         return True
 
+    def blank(self) -> bool:
+        """Whether the profile holds nothing: no attribute, event or realized segment."""
+        return not (self.attributes or self.events or self.labels)
+
     def data(self) -> ProfileData:
         return IndexedProfile(self.attributes, self.events, frozenset(self.labels), self.index)

@@ -1,0 +1,165 @@
+"""Which way one more event of a type can move a segment: the processor skips evaluations whose
+answer it already knows.
+
+A plan's truth is a function of the profile's visible events. Adding an event of type ``kind``
+can leave it unchanged (``NONE``: it never reads such events), only make it true (``UP``: a count
+compared with ``>``, an ``exists``, a chain), only make it false (``DOWN``: under a ``not``,
+a ``forall``, a count compared with ``<``), or either (``ANY``). A segment that is UP for the
+event's type and already a member stays one, at every instant until its pending timer (its
+truth with the new event is at least its truth without, which holds until then): its evaluation
+can be skipped, and the timer still fires no later than the first instant it could change.
+Likewise for DOWN and a non-member.
+
+Counts, quantifiers and chains are monotone in the events they keep when their conditions on
+each event do not read other events in a way that is not itself monotone. Sums, averages, minima
+and maxima, equality on counts, and anything read another way are ANY. A plan reading ``now``
+as a plain value is never skipped: its timer re-arms a second at a time (``MIN_TIMER_STEP``),
+so its membership can lag, and an evaluation an event causes is what refreshes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import IntFlag
+
+from segmint.evaluate.edge.types import read_types, tested
+from segmint.plan.nodes import (
+    Aggregate,
+    And,
+    Bound,
+    Compare,
+    Events,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Quantify,
+    Sequence,
+    TimeAnchor,
+)
+
+
+class Polarity(IntFlag):
+    """How one more event can move a truth (or a count): bits for up and down."""
+
+    NONE = 0
+    UP = 1
+    DOWN = 2
+    ANY = 3
+
+    def flipped(self) -> Polarity:
+        return Polarity(((self & Polarity.UP) << 1) | ((self & Polarity.DOWN) >> 1))
+
+
+#: How a count compared with a number that one more event cannot change moves the comparison.
+_COUNT_ON_LEFT = {">": Polarity.UP, ">=": Polarity.UP, "<": Polarity.DOWN, "<=": Polarity.DOWN}
+_MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "!=": "!="}
+
+
+def segment_polarity(root: Node, kind: str) -> Polarity:
+    """How one more event of type ``kind`` can move the segment ``root`` defines."""
+    if reads_now(root):
+        return Polarity.ANY
+    return truth(root, kind)
+
+
+def reads_now(node: Node) -> bool:
+    """Whether ``now`` is read as a plain value (not as a window's anchor)."""
+    if isinstance(node, TimeAnchor):
+        return node.kind == "now"
+    for field in dataclasses.fields(node):
+        child = getattr(node, field.name)
+        if isinstance(node, Bound) and field.name == "anchor" and isinstance(child, TimeAnchor):
+            continue
+        for item in child if isinstance(child, tuple) else (child,):
+            if isinstance(item, Node) and reads_now(item):
+                return True
+    return False
+
+
+def truth(node: Node, kind: str) -> Polarity:
+    if isinstance(node, And | Or):
+        found = Polarity.NONE
+        for item in node.items:
+            found |= truth(item, kind)
+        return found
+    if isinstance(node, Not):
+        return truth(node.item, kind).flipped()
+    if isinstance(node, Quantify):
+        if node.kind == "exists":
+            return kept(node.source, node.var, node.condition, kind)
+        inner = Not(node.condition)
+        return kept(node.source, node.var, inner, kind, narrow=False).flipped()
+    if isinstance(node, Sequence) and isinstance(node.source, Events):
+        return _chain(node, kind)
+    if isinstance(node, Compare):
+        return _compare(node, kind)
+    return untouched(node, kind)
+
+
+def _compare(node: Compare, kind: str) -> Polarity:
+    left, right = count(node.left, kind), count(node.right, kind)
+    if left is Polarity.NONE and right is Polarity.NONE:
+        return Polarity.NONE
+    if right is Polarity.NONE:
+        direction = _COUNT_ON_LEFT.get(node.op)
+    elif left is Polarity.NONE:
+        direction = _COUNT_ON_LEFT.get(_MIRRORED[node.op])
+    else:
+        return Polarity.ANY
+    if direction is None:
+        return Polarity.ANY
+    moved = left | right
+    return moved if direction is Polarity.UP else moved.flipped()
+
+
+def count(node: Node, kind: str) -> Polarity:
+    """How one more event can move a number: a count follows the items it keeps."""
+    if isinstance(node, Aggregate) and node.function == "count" and node.value is None:
+        return kept(node.source, node.var, node.condition, kind)
+    return untouched(node, kind)
+
+
+def kept(
+    source: Node, var: str, condition: Node | None, kind: str, narrow: bool = True
+) -> Polarity:
+    """How one more event can move the items of ``source`` for which ``condition`` holds: the
+    event itself may join them (unless a type test keeps its type out), and the condition may
+    read other events."""
+    joins = _items(source, kind)
+    if narrow and condition is not None and joins is not Polarity.NONE:
+        types = tested(condition, var)
+        if types is not None and kind not in types:
+            joins = Polarity.NONE
+    reading = truth(condition, kind) if condition is not None else Polarity.NONE
+    if joins is Polarity.NONE:
+        return reading
+    return joins if reading in (Polarity.NONE, joins) else Polarity.ANY
+
+
+def _items(source: Node, kind: str) -> Polarity:
+    """How one more event can move a collection: ``xEvent`` grows by it, a filter of a growing
+    collection grows with it."""
+    if isinstance(source, Events):
+        return Polarity.UP
+    if isinstance(source, Filter):
+        return kept(source.source, source.var, source.condition, kind)
+    return untouched(source, kind)
+
+
+def _chain(node: Sequence, kind: str) -> Polarity:
+    """A chain matches when some events complete its steps in order: one more event only adds
+    candidates, as long as no step reads other events."""
+    steps = [step.condition for step in node.steps] + [
+        step.window for step in node.steps if step.window is not None
+    ]
+    if any(untouched(part, kind) is not Polarity.NONE for part in steps):
+        return Polarity.ANY
+    types = read_types(node)
+    return Polarity.NONE if types is not None and kind not in types else Polarity.UP
+
+
+def untouched(node: Node, kind: str) -> Polarity:
+    """NONE when ``node`` never reads an event of type ``kind``, else ANY."""
+    types = read_types(node)
+    return Polarity.NONE if types is not None and kind not in types else Polarity.ANY
