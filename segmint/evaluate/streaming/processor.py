@@ -221,7 +221,7 @@ class Processor:
             blank = state.blank()
             state.add(event)
             if blank:
-                self._from_blank(key, affected)
+                self._from_blank(key, affected, self.clock)
             else:
                 self._evaluate(key, self.segments.order, self.clock)
             return
@@ -236,18 +236,18 @@ class Processor:
             pending = self.timers.due((key, segment))
             self.timers.set((key, segment), stamp if pending is None else min(pending, stamp))
 
-    def _from_blank(self, key: ProfileKey, affected: Affected) -> None:
+    def _from_blank(self, key: ProfileKey, affected: Affected, at: datetime) -> None:
         """The first evaluation of a profile holding nothing but its first event: a segment not
         reading its type, or one the event cannot move, is what it is for a blank profile (the
         same for every profile, found once) where that never changes with no new event."""
         if self._blank is None:
-            found = self.segments.outcomes(ProfileData(), self.clock or datetime.min)
+            found = self.segments.outcomes(ProfileData(), at)
             self._blank = {s: outcome for s, outcome in found.items() if outcome.hint is None}
         blank = self._blank
         members = {s for s, outcome in blank.items() if outcome.member}
         settled = (affected.up & members) | (affected.down & blank.keys() - members)
         targets = affected.segments | (set(self.segments.order) - blank.keys())
-        self._evaluate(key, targets, self.clock, settled=settled, known=blank)
+        self._evaluate(key, targets, at, settled=settled, known=blank)
 
     def affected(self, event_type: str) -> Affected:
         """The segments an event of this type can change, and which way."""
