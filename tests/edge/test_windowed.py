@@ -1,7 +1,7 @@
 """Windowed counts, sums and ``exists`` answered by bisect (``edge.ranges``) equal the reference:
 on random windows (of every form PQL has: most take the bisect path, the rest fall back), event
 types and extra conditions, from scratch and from the streaming state's kept index with its
-memo while events arrive out of order."""
+memo and its kept selections (``ranges._kept_select``) while events arrive out of order."""
 
 from __future__ import annotations
 

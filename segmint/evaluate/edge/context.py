@@ -121,6 +121,11 @@ class Context:
             self._index = EventIndex.of_visible(self.events)
         return self._index
 
+    @property
+    def lasting(self) -> bool:
+        """Whether the index is kept across evaluations (what is stored in it is reused)."""
+        return self._kept is not None
+
     def version(self, types: frozenset[str] | None) -> int:
         """The kept index's version for ``types``; without one the events never change."""
         return self._kept.version(types) if self._kept is not None else 0

@@ -31,7 +31,7 @@ LAST = sys.maxsize
 class EventIndex:
     """Events with a datetime timestamp, bucketed by ``eventType``, each bucket in key order."""
 
-    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_stamps", "memo", "timed")
+    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_stamps", "log", "memo", "timed")
 
     def __init__(self) -> None:
         self._keys: dict[Any, list[Key]] = {}
@@ -39,6 +39,9 @@ class EventIndex:
         #: Values of closed expressions over these events (``edge.memo``), by expression.
         self.memo: dict[str, Any] = {}
         self._items: dict[Any, list[Event]] = {}
+        #: (key, type, event) in the order indexed, so that a reading keeping its own
+        #: selection up to date need look only at the ones it has not seen.
+        self.log: list[tuple[Key, Any, Event]] = []
         #: Every indexed timestamp, sorted: the next event after as_of is a bisect away.
         self._stamps: list[datetime] = []
         self._arrivals = 0
@@ -60,8 +63,10 @@ class EventIndex:
             if keys is None:
                 keys = index._keys[kind] = []
                 index._items[kind] = []
-            keys.append((stamps[position] if index.timed else datetime.min, position))
+            key = (stamps[position] if index.timed else datetime.min, position)
+            keys.append(key)
             index._items[kind].append(event)
+            index.log.append((key, kind, event))
         return index
 
     def __len__(self) -> int:
@@ -85,6 +90,7 @@ class EventIndex:
         at = bisect_right(keys, key)
         keys.insert(at, key)
         self._items[kind].insert(at, event)
+        self.log.append((key, kind, event))
         insort(self._stamps, stamp)
 
     def version(self, types: frozenset[str] | None) -> int:

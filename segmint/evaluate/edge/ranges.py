@@ -11,6 +11,10 @@ note when the start passes them, the earliest first, so only the earliest one wh
 time-independent items before the ``occurs`` hold needs the window tested. Anything else (an
 open-ended or irregular bound, events after the end, an index not in time order) takes the
 generic path.
+
+In a streaming profile's kept index, the events passing the items that read only the event are
+kept too, each event tested once as it arrives: a reading is then two bisects whatever the
+history's length.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
-from segmint.evaluate.edge.events import LAST, Key
+from segmint.evaluate.edge.events import LAST, OTHER, Key
+from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.types import own_field, reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
 from segmint.plan.nodes import (
@@ -67,7 +72,7 @@ def windowed(
         if not c.index.timed:
             return None
         keys, events = c.keyed(types)
-        span = _span(window, c, e, keys)
+        span = _span(window, c, e, keys, len(keys))
         if span is None:
             return None
         c.note(c.upcoming)
@@ -86,25 +91,104 @@ def windowed(
         restore(e, var, old)
         return kept
 
+    if all(_own_only(part, var) for part in others):
+        return _kept_select(node, types, window, test, [truth(p) for p in others], select)
     return select
 
 
-def _span(window: CompiledWindow, c: Context, e: Env, keys: list[Key]) -> tuple[int, int] | None:
-    """Positions of the keys inside the window at as_of; None unless both bounds have a
-    closed form and no key lies after the end."""
-    lo, hi = 0, len(keys)
+class _Kept:
+    """The events of a reading's types that pass its items other than the window, in key
+    order."""
+
+    __slots__ = ("events", "keys", "seen")
+
+    def __init__(self) -> None:
+        self.keys: list[Key] = []
+        self.events: list[Any] = []
+        #: How many of the index's arrivals (its ``log``) have been looked at.
+        self.seen = 0
+
+
+def _kept_select(
+    node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow, test: Test,
+    parts: list[Test], plain: Select,
+) -> Select:  # fmt: skip
+    """The selection when the items other than the window read only the event: which events
+    pass them never changes, so it is kept in the index, each event tested once as it
+    arrives, and a reading is two bisects. The earliest event kept in the window has the
+    window tested, noting when it leaves (the only way the selection changes but for
+    arrivals, which change the index's version). An index built for one evaluation takes
+    ``plain``: nothing would reuse what was kept."""
+    var, name, kinds = node.var, f"kept:{node!r}", {*types, OTHER}
+
+    def select(c: Context, e: Env) -> list[Any] | None:
+        if not c.lasting:
+            return plain(c, e)
+        index = c.index
+        kept = index.memo.get(name)
+        if kept is None:
+            kept = index.memo[name] = _Kept()
+        old, log = e.get(var, UNSET), index.log
+        if len(log) > kept.seen:
+            for key, kind, event in log[kept.seen :]:
+                if kind not in kinds:
+                    continue
+                e[var] = event
+                if all(part(c, e) for part in parts):
+                    at = bisect_right(kept.keys, key)
+                    kept.keys.insert(at, key)
+                    kept.events.insert(at, event)
+            kept.seen = len(log)
+        visible = bisect_right(kept.keys, (c.as_of, LAST))
+        span = _span(window, c, e, kept.keys, visible)
+        if span is None:
+            restore(e, var, old)
+            return None
+        c.note(c.upcoming)
+        lo, hi = span
+        if lo < hi:
+            e[var] = kept.events[lo]
+            if not test(c, e):
+                lo += 1
+        restore(e, var, old)
+        return kept.events[lo:hi]
+
+    return select
+
+
+def _own_only(node: Node, var: str) -> bool:
+    """Whether ``node`` reads nothing but the item ``var`` (no attribute, segment or other
+    variable)."""
+    names = free_names(node)
+    return names is not None and names <= {var}
+
+
+def _span(
+    window: CompiledWindow, c: Context, e: Env, keys: list[Key], visible: int
+) -> tuple[int, int] | None:
+    """Positions of the first ``visible`` keys inside the window at as_of; None unless both
+    bounds have a closed form and no visible key lies after the end."""
+    lo, hi = 0, visible
     start, end = window.window.start, window.window.end
     if start is not None:
         at = _instant(window, start, c, e)
         if at is None:
             return None
-        lo = bisect_left(keys, (at, -1)) if start.inclusive else bisect_right(keys, (at, LAST))
+        lo = (
+            bisect_left(keys, (at, -1), 0, visible)
+            if start.inclusive
+            else bisect_right(keys, (at, LAST), 0, visible)
+        )
     if end is not None:
         at = _instant(window, end, c, e)
         if at is None:
             return None
-        hi = bisect_right(keys, (at, LAST)) if end.inclusive else bisect_left(keys, (at, -1))
-    if max(lo, hi) < len(keys):
+        hi = (
+            bisect_right(keys, (at, LAST), 0, visible)
+            if end.inclusive
+            else bisect_left(keys, (at, -1), 0, visible)
+        )
+    if max(lo, hi) < visible:
         return None
     return lo, max(lo, hi)
 
