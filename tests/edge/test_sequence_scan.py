@@ -4,17 +4,25 @@ on random chains of the shapes it takes."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.sequence_scan import relative_windows
 from segmint.evaluate.reference import ProfileData
 from segmint.plan.nodes import Not, Sequence
-from tests.conformance.strategies import Data, as_of_instants, chains, data_sets
-from tests.edge.profiles import corpus, profiles_of, reference_members
+from tests.conformance.strategies import (
+    EVENT_TYPES,
+    Data,
+    as_of_instants,
+    chains,
+    data_sets,
+)
+from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_members
 from tests.evaluate.helpers import AS_OF, event, plan
 
 MINUTE = timedelta(minutes=1)
@@ -111,3 +119,50 @@ def test_scanned_chains_equal_the_reference(data: Data, text: str, as_of: dateti
         assert edge.evaluate(profile, as_of, search=1).members == reference_members(
             plans, profile, as_of
         ), device
+
+
+_KINDS = st.sampled_from([f'"{kind}"' for kind in EVENT_TYPES])
+_EXTRA = st.sampled_from(
+    ["", " and commerce.order.priceTotal > 5", ' and search.keywords = "boots"']
+)
+
+
+@st.composite
+def typed_chains(draw: st.DrawFn) -> str:
+    """Scanned chains whose every step tests the event's type: the streaming state keeps each
+    step's passing times (``sequence._KeptTimes``)."""
+    labels = ["A", "B", "C"][: draw(st.integers(1, 3))]
+    steps = []
+    for index, label in enumerate(labels):
+        step = f"{label}: WHAT(eventType = {draw(_KINDS)}{draw(_EXTRA)})"
+        shape = draw(st.integers(0, 3))
+        if shape == 1 and index > 0:
+            step += f" WHEN(<= {draw(st.integers(1, 48))} hours after {labels[index - 1]})"
+        elif shape == 2:
+            step += f" WHEN(<= {draw(st.integers(1, 30))} days before now)"
+        elif shape == 3:
+            step += f" COUNT({draw(st.integers(2, 3))})"
+        steps.append(step)
+    return f"chain(xEvent, timestamp, [{', '.join(steps)}])"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_sets(),
+    typed_chains(),
+    st.lists(as_of_instants(), min_size=1, max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_kept_chain_times_equal_the_reference(
+    data: Data, text: str, instants: list[datetime], order: random.Random
+) -> None:
+    """Events arriving out of order into the kept index: the chain read from each step's kept
+    times answers as the reference does, and as an evaluation from scratch."""
+    plans = corpus([text], combine=False)
+    assert plans is not None
+    assert relative_windows(_chain(text)) is not None
+    edge = EdgeSegments(plans)
+    for device, profile in profiles_of(data).items():
+        events = list(profile.events)
+        order.shuffle(events)
+        check_arriving(edge, plans, profile, events, instants, device)

@@ -241,8 +241,11 @@ def _aggregate(node: Aggregate) -> Fn:
     condition = truth(node.condition) if node.condition is not None else None
     measure = value(node.value) if node.value is not None else None
     select = windowed(node, truth, value)
+    measured = windowed(node, truth, value, measured=True) if measure is not None else None
 
     def run(c: Context, e: Env) -> Any:
+        if measured is not None and (found := measured(c, e)) is not None:
+            return semantics.aggregate(function, found)
         old = e.get(var, UNSET)
         kept = select(c, e) if select is not None else None
         if kept is None:

@@ -46,14 +46,28 @@ Select = Callable[[Context, Env], list[Any] | None]
 
 
 def windowed(
-    node: Aggregate | Quantify, truth: Callable[[Node], Test], value: Callable[[Node], Fn]
+    node: Aggregate | Quantify,
+    truth: Callable[[Node], Test],
+    value: Callable[[Node], Fn],
+    measured: bool = False,
 ) -> Select | None:
-    """The bisect selection for a collection node over typed events, if its shape allows."""
+    """The bisect selection for a collection node over typed events, if its shape allows.
+    ``measured``: the selection's values of the aggregate's measure instead (flattened), from
+    a kept index only (else None), where the measure reads only the item."""
     types, condition = reads(node), node.condition
     if not isinstance(node.source, Events) or types is None or condition is None:
         return None
+    measure: Fn | None = None
+    if measured:
+        if not isinstance(node, Aggregate) or node.value is None:
+            return None
+        if not _fixed(node.value, node.var):
+            return None
+        measure = value(node.value)
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
+    if not found and all(_fixed(p, node.var) for p in parts):
+        return _kept_select(node, types, None, [truth(p) for p in parts], None, measure)
     if len(found) != 1:
         return None
     at = found[0]
@@ -92,38 +106,43 @@ def windowed(
         return kept
 
     if all(_own_only(part, var) for part in others):
-        return _kept_select(node, types, window, test, [truth(p) for p in others], select)
-    return select
+        plain = None if measured else select
+        return _kept_select(node, types, (window, test), [truth(p) for p in others], plain, measure)
+    return None if measured else select
 
 
 class _Kept:
     """The events of a reading's types that pass its items other than the window, in key
     order."""
 
-    __slots__ = ("events", "keys", "seen")
+    __slots__ = ("events", "keys", "seen", "values")
 
     def __init__(self) -> None:
         self.keys: list[Key] = []
         self.events: list[Any] = []
+        #: With a measure, its values for each kept event.
+        self.values: list[list[Any]] = []
         #: How many of the index's arrivals (its ``log``) have been looked at.
         self.seen = 0
 
 
 def _kept_select(
-    node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow, test: Test,
-    parts: list[Test], plain: Select,
+    node: Aggregate | Quantify, types: frozenset[str], window: tuple[CompiledWindow, Test] | None,
+    parts: list[Test], plain: Select | None, measure: Fn | None = None,
 ) -> Select:  # fmt: skip
-    """The selection when the items other than the window read only the event: which events
-    pass them never changes, so it is kept in the index, each event tested once as it
-    arrives, and a reading is two bisects. The earliest event kept in the window has the
+    """The selection when the items other than the window (if any) read only the event:
+    which events pass them never changes, so it is kept in the index, each event tested once
+    as it arrives, and a reading is two bisects. The earliest event kept in the window has the
     window tested, noting when it leaves (the only way the selection changes but for
     arrivals, which change the index's version). An index built for one evaluation takes
-    ``plain``: nothing would reuse what was kept."""
-    var, name, kinds = node.var, f"kept:{node!r}", {*types, OTHER}
+    ``plain`` (None: the generic path): nothing would reuse what was kept. With a ``measure``
+    (reading only the item), its values are kept alongside and the selection gives those."""
+    var, kinds = node.var, {*types, OTHER}
+    name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
 
     def select(c: Context, e: Env) -> list[Any] | None:
         if not c.lasting:
-            return plain(c, e)
+            return plain(c, e) if plain is not None else None
         index = c.index
         kept = index.memo.get(name)
         if kept is None:
@@ -138,9 +157,16 @@ def _kept_select(
                     at = bisect_right(kept.keys, key)
                     kept.keys.insert(at, key)
                     kept.events.insert(at, event)
+                    if measure is not None:
+                        found = measure(c, e)
+                        kept.values.insert(at, found if isinstance(found, list) else [found])
             kept.seen = len(log)
         visible = bisect_right(kept.keys, (c.as_of, LAST))
-        span = _span(window, c, e, kept.keys, visible)
+        if window is None:
+            restore(e, var, old)
+            c.note(c.upcoming)
+            return _taken(kept, 0, visible, measure is not None)
+        span = _span(window[0], c, e, kept.keys, visible)
         if span is None:
             restore(e, var, old)
             return None
@@ -148,12 +174,25 @@ def _kept_select(
         lo, hi = span
         if lo < hi:
             e[var] = kept.events[lo]
-            if not test(c, e):
+            if not window[1](c, e):
                 lo += 1
         restore(e, var, old)
-        return kept.events[lo:hi]
+        return _taken(kept, lo, hi, measure is not None)
 
     return select
+
+
+def _taken(kept: _Kept, lo: int, hi: int, measured: bool) -> list[Any]:
+    """The kept events from ``lo`` to ``hi``, or their measure's values."""
+    if not measured:
+        return kept.events[lo:hi]
+    return [value for values in kept.values[lo:hi] for value in values]
+
+
+def _fixed(node: Node, var: str) -> bool:
+    """Whether ``node`` reads only the item ``var`` and not the time: its value for an event
+    never changes."""
+    return _own_only(node, var) and not depends_on_time(node)
 
 
 def _own_only(node: Node, var: str) -> bool:

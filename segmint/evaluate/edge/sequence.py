@@ -1,18 +1,22 @@
 """``chain`` compiled: step conditions and windows compiled once, matched over the time-ordered
 events by one forward pass per step where the chain's shape allows (``sequence_scan``), else by
-the reference interpreter's backtracking search."""
+the reference interpreter's backtracking search. In a streaming profile's kept index, each
+step's passing times are kept as events arrive, so a pass reads times instead of testing every
+event again."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
-from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan
-from segmint.evaluate.edge.windows import CompiledWindow, Fn
-from segmint.plan.nodes import Node, Sequence
+from segmint.evaluate.edge.events import OTHER
+from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan, scan_kept
+from segmint.evaluate.edge.types import reads
+from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
+from segmint.plan.nodes import Events, Node, Sequence
 
 Test = Callable[[Context, Env], bool]
 
@@ -77,7 +81,35 @@ def compile_sequence(
                 return True
         return False
 
+    kinds = _kept_kinds(node, scanned)
+    name = f"kept:{node!r}"
+
+    def kept_times(c: Context, e: Env, kinds: set[Any]) -> list[list[datetime]]:
+        """Per step, the sorted times of the visible events passing its condition, kept in the
+        index and brought up to date with the events that arrived since."""
+        index = c.index
+        kept = index.memo.get(name)
+        if kept is None:
+            kept = index.memo[name] = _KeptTimes(len(steps))
+        log = index.log
+        if len(log) > kept.seen:
+            for _, kind, event in log[kept.seen :]:
+                if kind not in kinds:
+                    continue
+                for (label, condition, _, _), times in zip(steps, kept.times, strict=True):
+                    old = e.get(label, UNSET)
+                    e[label] = event
+                    if condition(c, e):
+                        insort(times, event[time])
+                    restore(e, label, old)
+            kept.seen = len(log)
+        limit = c.as_of
+        return [times[: bisect_right(times, limit)] for times in kept.times]
+
     def run(c: Context, e: Env) -> bool:
+        if scanned is not None and kinds is not None and c.lasting:
+            c.note(c.upcoming)
+            return scan_kept(c, e, scanned, kept_times(c, e, kinds))
         events = [
             event
             for event in source(c, e)
@@ -89,3 +121,30 @@ def compile_sequence(
         return match(c, e, 0, events, [event[time] for event in events], None)
 
     return run
+
+
+class _KeptTimes:
+    """Per step of a chain, the sorted times of the events passing its condition, and how
+    many of the index's arrivals have been looked at."""
+
+    __slots__ = ("seen", "times")
+
+    def __init__(self, steps: int) -> None:
+        self.times: list[list[datetime]] = [[] for _ in range(steps)]
+        self.seen = 0
+
+
+def _kept_kinds(node: Sequence, scanned: list[ScanStep] | None) -> set[Any] | None:
+    """The event types (and ``OTHER``) whose events a scanned chain over ``xEvent`` on
+    ``timestamp`` reads, when each step's condition reads only its event and not the time:
+    then which events pass it never changes, and the kept index can keep them (None: not)."""
+    types = reads(node)
+    if (
+        scanned is None
+        or types is None
+        or not isinstance(node.source, Events)
+        or node.time_field != "timestamp"
+        or any(depends_on_time(step.condition) for step in node.steps)
+    ):
+        return None
+    return {*types, OTHER}

@@ -74,9 +74,10 @@ def scan(
 ) -> bool:
     """Whether the time-ordered ``events`` match every step, step by step."""
     at = [event[time] for event in events]
-    feasible: list[datetime] | None = None
-    for label, condition, window, relative, count in steps:
-        start = 0 if feasible is None else bisect_right(at, feasible[0])
+
+    def passing(index: int, after: datetime | None) -> list[datetime]:
+        label, condition, window, _, _ = steps[index]
+        start = 0 if after is None else bisect_right(at, after)
         old = e.get(label, UNSET)
         times: list[datetime] = []
         for event in events[start:]:
@@ -84,6 +85,35 @@ def scan(
             if condition(c, e) and (window is None or window.holds(c, e, event[time])):
                 times.append(event[time])
         restore(e, label, old)
+        return times
+
+    return _feasible(steps, passing)
+
+
+def scan_kept(c: Context, e: Env, steps: list[ScanStep], times: list[list[datetime]]) -> bool:
+    """``scan`` given, for each step, the sorted times of the visible events passing its
+    condition (kept as events arrive, ``sequence``): only WHENs reading no label are left to
+    test, on times alone."""
+
+    def passing(index: int, after: datetime | None) -> list[datetime]:
+        found = times[index]
+        start = 0 if after is None else bisect_right(found, after)
+        window = steps[index][2]
+        if window is None:
+            return found[start:]
+        return [t for t in found[start:] if window.holds(c, e, t)]
+
+    return _feasible(steps, passing)
+
+
+def _feasible(
+    steps: list[ScanStep], passing: Callable[[int, datetime | None], list[datetime]]
+) -> bool:
+    """Step by step, the times that can complete each step: ``passing(k, after)`` gives the
+    times after ``after`` (None: all) of the events that can complete step k on their own."""
+    feasible: list[datetime] | None = None
+    for index, (_, _, _, relative, count) in enumerate(steps):
+        times = passing(index, None if feasible is None else feasible[0])
         if relative is not None:
             assert feasible is not None
             times = _admitted(relative, feasible, times)
