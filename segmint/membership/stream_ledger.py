@@ -124,17 +124,21 @@ def checkpoint(con: Connection, stream: str) -> Checkpoint | None:
 
 
 def save(con: Connection, mark: Checkpoint) -> None:
-    """Record a stream's new position; the caller's transaction also holds its batch."""
-    con.execute(
+    """Record a stream's new position; the caller's transaction also holds its batch. An
+    update, or the first row (an update costs DuckDB a third of an upsert)."""
+    values = [mark.dataset, mark.offset, mark.clock, mark.latest, mark.events, now()]
+    updated = con.execute(
         """
-        INSERT INTO stream_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (stream) DO UPDATE SET
-            dataset = excluded.dataset, input_offset = excluded.input_offset,
-            clock = excluded.clock, latest_event = excluded.latest_event,
-            events = excluded.events, updated_at = excluded.updated_at
+        UPDATE stream_checkpoints SET dataset = ?, input_offset = ?, clock = ?,
+            latest_event = ?, events = ?, updated_at = ?
+        WHERE stream = ?
         """,
-        [mark.stream, mark.dataset, mark.offset, mark.clock, mark.latest, mark.events, now()],
-    )
+        [*values, mark.stream],
+    ).fetchone()
+    if not updated or not updated[0]:
+        con.execute(
+            "INSERT INTO stream_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)", [mark.stream, *values]
+        )
 
 
 def realized_gone(

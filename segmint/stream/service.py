@@ -124,6 +124,8 @@ class EventStream:
         self._known: KnownIdentities = {}
         self._profile_of: dict[tuple[str, str], int] = {}
         self._touched: set[int] = set()
+        #: Each profile's earliest timer as the store holds it (only changes are written).
+        self._dues: dict[int, datetime | None] = {}
         found = stream_ledger.checkpoint(con, name)
         if found is not None and found.dataset != self.dataset.name:
             raise UsageError(
@@ -357,8 +359,10 @@ class EventStream:
         if rows:
             stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}")
         processor = self.processor
-        dues = [(int(str(key)), due) for key, due in processor.evaluated().items()]
+        evaluated = ((int(str(key)), due) for key, due in processor.evaluated().items())
+        dues = [(profile, due) for profile, due in evaluated if self._dues.get(profile) != due]
         stream_ledger.save_timers(self.workspace.con, self.name, dues)
+        self._dues.update(dues)
         self.checkpoint = replace(
             self.checkpoint,
             offset=offset,
@@ -391,8 +395,10 @@ class EventStream:
         processor.subscribe(self._pending.append)
         processor.resume(self.checkpoint.clock, self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
+        self._dues = {}
         for key, due in stream_ledger.timers(con, self.name):
             processor.sleep(key, due)
+            self._dues[key] = due
         return processor
 
 
