@@ -69,8 +69,12 @@ def run_stream(
     seen: list[dict[str, set[str]]] = []
     marks: list[int] = []
     for checkpoint in checkpoints:
-        while pending and pending[0]["timestamp"] <= checkpoint:  # type: ignore[operator]
-            processor.feed([pending.pop(0)])
+        # Every event up to the checkpoint, and the later ones that arrive before one of them
+        # (within the lateness, so the watermark stays before the checkpoint).
+        due = [i for i, event in enumerate(pending) if event["timestamp"] <= checkpoint]  # type: ignore[operator]
+        arrived = due[-1] + 1 if due else 0
+        processor.feed(pending[:arrived])
+        del pending[:arrived]
         processor.advance(checkpoint)
         seen.append({device: set(processor.members(device)) for device in processor.profiles})
         marks.append(len(transitions))
