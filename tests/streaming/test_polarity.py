@@ -3,7 +3,7 @@ reference interpreter, the oracle, on random definitions, profiles and events.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 
 from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.errors import SegmintError
+from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData, evaluate
-from segmint.evaluate.streaming.polarity import Polarity, segment_polarity, truth
+from segmint.evaluate.streaming import Processor, Transition
+from segmint.evaluate.streaming.polarity import Polarity, segment_polarity, time_polarity, truth
 from segmint.schema.model import SchemaClass
 from tests.conformance.strategies import as_of_instants, data_sets, definitions, events
 from tests.edge.profiles import normalised, profiles_of
+from tests.edge.test_windowed import windowed_texts
 from tests.evaluate.helpers import plan
 
 DEMO = {spec.name: spec.pql for spec in DEMO_SEGMENTS}
@@ -91,3 +94,78 @@ def test_polarity_holds(data: object, text: str, as_of: datetime, raw: dict[str,
         assert after or not before
     elif way is Polarity.DOWN:
         assert before or not after
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_sets(),
+    st.one_of(windowed_texts(), definitions("events"), definitions("chains")),
+    as_of_instants(),
+    st.integers(1, 60 * 24),
+)
+def test_time_polarity_holds(data: object, text: str, as_of: datetime, hours: int) -> None:
+    """With no event arriving or becoming visible, a segment whose time polarity is DOWN never
+    goes from out to in as time passes, an UP one never from in to out, a NONE one never
+    changes: checked with the reference interpreter at as_of and later."""
+    try:
+        root = plan(text)
+    except SegmintError:
+        assume(False)
+        raise
+    profile = profiles_of(data).get("d0", ProfileData())  # type: ignore[arg-type]
+    seen = [event for event in profile.events if event["timestamp"] <= as_of]
+    visible = ProfileData(profile.attributes, seen, profile.segments)
+    before = evaluate(root, visible, as_of)
+    after = evaluate(root, visible, as_of + timedelta(hours=hours))
+    way = time_polarity(root.root)
+    if way is Polarity.NONE:
+        assert after == before
+    elif way is Polarity.UP:
+        assert after or not before
+    elif way is Polarity.DOWN:
+        assert before or not after
+
+
+def test_window_exits_still_fire_on_time() -> None:
+    """A member of a windowed count exits when its last event leaves the window, with no new
+    event (its time polarity is DOWN: a member keeps its timer)."""
+    plans = {"s": plan('xEvent[eventType = "search" and timestamp occurs <= 3 days before now]'
+                       ".count() > 0")}  # fmt: skip
+    processor = Processor(EdgeSegments(plans), resolve=lambda event: "p")
+    seen: list[Transition] = []
+    processor.subscribe(seen.append)
+    start = datetime(2026, 1, 1)
+    processor.feed([{"_id": "e1", "timestamp": start, "eventType": "search"}])
+    processor.advance(start + timedelta(days=3, hours=1))
+    assert [(t.status, t.time) for t in seen] == [
+        ("entered", start),
+        ("exited", start + timedelta(days=3, microseconds=1)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'xEvent[eventType = "search" and timestamp occurs <= 3 days before now].count() > 0',
+            DOWN,
+        ),
+        ("not (xEvent[timestamp occurs <= 3 days before now].count() > 2)", UP),
+        ("xEvent[timestamp occurs <= 3 days before now].count() = 2", ANY),
+        ("xEvent[timestamp occurs > 3 days before now].count() > 0", ANY),
+        ("xEvent[timestamp occurs before now].count() > 0", ANY),
+        ("xEvent[timestamp occurs last month].count() > 0", ANY),
+        ('xEvent[eventType = "search"].count() > 1', NONE),
+        (
+            'chain(xEvent, timestamp, [A: WHAT(eventType = "a"),'
+            ' B: WHAT(eventType = "b") WHEN(<= 1 hour after A)])',
+            NONE,
+        ),
+        ('chain(xEvent, timestamp, [A: WHAT(eventType = "a") WHEN(<= 7 days before now)])', ANY),
+    ],
+)
+def test_time_shapes(text: str, expected: Polarity) -> None:
+    """A window ending now only loses events as time passes; one whose end moves (events at
+    or before now entering) or a calendar period may gain them; a chain with only relative
+    WHENs never changes with time."""
+    assert time_polarity(plan(text).root) is expected

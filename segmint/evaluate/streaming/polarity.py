@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 from enum import IntFlag
 
-from segmint.evaluate.edge.types import read_types, tested
+from segmint.evaluate.edge.types import own_field, read_types, tested
+from segmint.evaluate.edge.windows import depends_on_time
 from segmint.plan.nodes import (
     Aggregate,
     And,
@@ -32,10 +33,13 @@ from segmint.plan.nodes import (
     Filter,
     Node,
     Not,
+    Occurs,
     Or,
+    Period,
     Quantify,
     Sequence,
     TimeAnchor,
+    Window,
 )
 
 
@@ -163,3 +167,102 @@ def untouched(node: Node, kind: str) -> Polarity:
     """NONE when ``node`` never reads an event of type ``kind``, else ANY."""
     types = read_types(node)
     return Polarity.NONE if types is not None and kind not in types else Polarity.ANY
+
+
+def time_polarity(root: Node) -> Polarity:
+    """How the segment ``root`` defines can move as time passes with no new event and none
+    becoming visible: a count in a window ending now only loses events (its start moves later),
+    so ``count > 2`` can only become false (DOWN) and a non-member stays one until an event
+    arrives or becomes visible. NONE: it never moves (no window on now, or chains whose WHENs
+    are relative to their steps)."""
+    if isinstance(root, And | Or):
+        found = Polarity.NONE
+        for item in root.items:
+            found |= time_polarity(item)
+        return found
+    if isinstance(root, Not):
+        return time_polarity(root.item).flipped()
+    if isinstance(root, Quantify) and root.kind == "exists":
+        return _kept_over_time(root.source, root.var, root.condition)
+    if isinstance(root, Sequence):
+        return Polarity.NONE if not _chain_reads_time(root) else Polarity.ANY
+    if isinstance(root, Compare):
+        left, right = _count_over_time(root.left), _count_over_time(root.right)
+        if right is Polarity.NONE:
+            direction = _COUNT_ON_LEFT.get(root.op)
+        elif left is Polarity.NONE:
+            direction = _COUNT_ON_LEFT.get(_MIRRORED[root.op])
+        else:
+            return Polarity.ANY
+        moved = left | right
+        if moved is Polarity.NONE:
+            return Polarity.NONE
+        if direction is None:
+            return Polarity.ANY
+        return moved if direction is Polarity.UP else moved.flipped()
+    return Polarity.NONE if not depends_on_time(root) else Polarity.ANY
+
+
+def _count_over_time(node: Node) -> Polarity:
+    if isinstance(node, Aggregate) and node.function == "count" and node.value is None:
+        return _kept_over_time(node.source, node.var, node.condition)
+    return Polarity.NONE if not depends_on_time(node) else Polarity.ANY
+
+
+def _kept_over_time(source: Node, var: str, condition: Node | None) -> Polarity:
+    """How the events of ``xEvent`` passing ``condition`` can change as time passes: they
+    leave a window whose start moves and whose end is now (inclusive) or fixed."""
+    if not isinstance(source, Events):
+        return Polarity.NONE if not depends_on_time(source) else Polarity.ANY
+    parts = () if condition is None else (
+        condition.items if isinstance(condition, And) else (condition,)
+    )  # fmt: skip
+    found = Polarity.NONE
+    for part in parts:
+        if isinstance(part, Occurs) and own_field(part.subject, var, "timestamp"):
+            found |= _window_over_time(part.window)
+        elif depends_on_time(part):
+            return Polarity.ANY
+    return found
+
+
+def _window_over_time(window: Window) -> Polarity:
+    """DOWN when events can only leave the window as time passes (its start moves later, its
+    end is now, inclusive, or does not move), NONE when neither bound moves, ANY otherwise."""
+    start, end = window.start, window.end
+    if end is not None and not _is_now(end) and depends_on_time(end.anchor):
+        return Polarity.ANY
+    if start is None or not depends_on_time(start.anchor):
+        return Polarity.NONE
+    return Polarity.DOWN if _moves(start) else Polarity.ANY
+
+
+def _moves(bound: Bound) -> bool:
+    return isinstance(bound.anchor, TimeAnchor | Period)
+
+
+def _is_now(bound: Bound) -> bool:
+    """``now`` itself, inclusive: every visible event is at or before it."""
+    anchor = bound.anchor
+    return (
+        isinstance(anchor, TimeAnchor)
+        and anchor.kind == "now"
+        and bound.unit is None
+        and bound.amount == 0
+        and bound.inclusive
+    )
+
+
+def _chain_reads_time(node: Sequence) -> bool:
+    """Whether a chain's match can change with time alone: a step's condition reading the
+    time, or a WHEN anchored on now, today or a period."""
+    for step in node.steps:
+        if depends_on_time(step.condition):
+            return True
+        window = step.window
+        if window is not None and any(
+            bound is not None and depends_on_time(bound.anchor)
+            for bound in (window.start, window.end)
+        ):
+            return True
+    return False

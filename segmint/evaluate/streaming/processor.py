@@ -25,7 +25,7 @@ from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.evaluator import Outcome
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming.index import event_types
-from segmint.evaluate.streaming.polarity import Polarity, segment_polarity
+from segmint.evaluate.streaming.polarity import Polarity, segment_polarity, time_polarity
 from segmint.evaluate.streaming.state import Event, ProfileState
 from segmint.evaluate.streaming.timers import Timers
 
@@ -118,6 +118,7 @@ class Processor:
         self._typed = {s: t for s, t in types.items() if t is not None}
         self._any = {s for s, t in types.items() if t is None}
         self._affected: dict[str, Affected] = {}
+        self._time_ways = {s: time_polarity(segments.plans[s].root) for s in segments.order}
         #: The outcomes of a blank profile that never change with no event (``_from_blank``).
         self._blank: dict[str, Outcome] | None = None
         #: Profiles evaluated or dropped since ``evaluated`` was last asked: their timers moved.
@@ -277,6 +278,8 @@ class Processor:
         outcomes = self.segments.outcomes(state.data(), at, targets, settled, known)
         for segment, outcome in outcomes.items():
             hint = outcome.hint
+            if hint is not None and self._settles(segment, outcome.member):
+                hint = state.index.upcoming(at)
             if from_timer and hint is not None and hint - at <= _INSTANT:
                 hint = at + MIN_TIMER_STEP  # `now` used as a plain value changes every instant
             self.timers.set((key, segment), hint)
@@ -292,6 +295,12 @@ class Processor:
             status = "entered" if outcome.member else "exited"
             trigger = Trigger.CLOCK if from_timer else Trigger.EVENT
             self._emit(Transition(key, segment, status, at, trigger=trigger))
+
+    def _settles(self, segment: str, member: bool) -> bool:
+        """Whether the segment's answer stays as it is until an event arrives or becomes
+        visible (``time_polarity``): its time-driven re-evaluations would change nothing."""
+        way = self._time_ways[segment]
+        return way is Polarity.NONE or way is (Polarity.UP if member else Polarity.DOWN)
 
     def _emit(self, transition: Transition) -> None:
         for subscriber in self._subscribers:
