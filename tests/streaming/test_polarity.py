@@ -15,8 +15,9 @@ from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData, evaluate
 from segmint.evaluate.streaming import Processor, Transition
 from segmint.evaluate.streaming.polarity import Polarity, segment_polarity, time_polarity, truth
+from segmint.plan.nodes import Plan
 from segmint.schema.model import SchemaClass
-from tests.conformance.strategies import as_of_instants, data_sets, definitions, events
+from tests.conformance.strategies import Data, as_of_instants, data_sets, definitions, events
 from tests.edge.profiles import normalised, profiles_of
 from tests.edge.test_windowed import windowed_texts
 from tests.evaluate.helpers import plan
@@ -65,6 +66,29 @@ def test_shapes(text: str, expected: Polarity) -> None:
     assert segment_polarity(plan(text).root, SEARCH) is expected
 
 
+def _bound(text: str) -> Plan:
+    """The definition bound, or the example rejected (a random text may not bind)."""
+    try:
+        return plan(text)
+    except SegmintError:
+        assume(False)
+        raise
+
+
+def _first_profile(data: Data) -> ProfileData:
+    return profiles_of(data).get("d0", ProfileData())
+
+
+def _check_moved(way: Polarity, before: bool, after: bool) -> None:
+    """NONE: unchanged; UP: never from in to out; DOWN: never from out to in."""
+    if way is Polarity.NONE:
+        assert after == before
+    elif way is Polarity.UP:
+        assert after or not before
+    elif way is Polarity.DOWN:
+        assert before or not after
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data_sets(),
@@ -72,28 +96,17 @@ def test_shapes(text: str, expected: Polarity) -> None:
     as_of_instants(),
     events("extra", "d0"),
 )
-def test_polarity_holds(data: object, text: str, as_of: datetime, raw: dict[str, object]) -> None:
+def test_polarity_holds(data: Data, text: str, as_of: datetime, raw: dict[str, object]) -> None:
     """With one more event of a type, an UP segment never goes from in to out, a DOWN one
     never from out to in, and a NONE one never changes (the analysis before the rule that
     skips nothing reading ``now`` as a value, so those definitions are checked too)."""
-    try:
-        root = plan(text)
-    except SegmintError:
-        assume(False)
-        raise
-    profile = profiles_of(data).get("d0", ProfileData())  # type: ignore[arg-type]
+    root, profile = _bound(text), _first_profile(data)
     extra = normalised(raw, SchemaClass.EVENT)
     before = evaluate(root, profile, as_of)
     after = evaluate(
         root, ProfileData(profile.attributes, [*profile.events, extra], profile.segments), as_of
     )
-    way = truth(root.root, str(extra["eventType"]))
-    if way is Polarity.NONE:
-        assert after == before
-    elif way is Polarity.UP:
-        assert after or not before
-    elif way is Polarity.DOWN:
-        assert before or not after
+    _check_moved(truth(root.root, str(extra["eventType"])), before, after)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,27 +116,16 @@ def test_polarity_holds(data: object, text: str, as_of: datetime, raw: dict[str,
     as_of_instants(),
     st.integers(1, 60 * 24),
 )
-def test_time_polarity_holds(data: object, text: str, as_of: datetime, hours: int) -> None:
+def test_time_polarity_holds(data: Data, text: str, as_of: datetime, hours: int) -> None:
     """With no event arriving or becoming visible, a segment whose time polarity is DOWN never
     goes from out to in as time passes, an UP one never from in to out, a NONE one never
     changes: checked with the reference interpreter at as_of and later."""
-    try:
-        root = plan(text)
-    except SegmintError:
-        assume(False)
-        raise
-    profile = profiles_of(data).get("d0", ProfileData())  # type: ignore[arg-type]
+    root, profile = _bound(text), _first_profile(data)
     seen = [event for event in profile.events if event["timestamp"] <= as_of]
     visible = ProfileData(profile.attributes, seen, profile.segments)
     before = evaluate(root, visible, as_of)
     after = evaluate(root, visible, as_of + timedelta(hours=hours))
-    way = time_polarity(root.root)
-    if way is Polarity.NONE:
-        assert after == before
-    elif way is Polarity.UP:
-        assert after or not before
-    elif way is Polarity.DOWN:
-        assert before or not after
+    _check_moved(time_polarity(root.root), before, after)
 
 
 def test_window_exits_still_fire_on_time() -> None:

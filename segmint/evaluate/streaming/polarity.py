@@ -102,13 +102,17 @@ def truth(node: Node, kind: str) -> Polarity:
 
 
 def _compare(node: Compare, kind: str) -> Polarity:
-    left, right = count(node.left, kind), count(node.right, kind)
+    return _compared(node.op, count(node.left, kind), count(node.right, kind))
+
+
+def _compared(op: str, left: Polarity, right: Polarity) -> Polarity:
+    """How ``left op right`` can move when its sides (counts) move so: one must stay put."""
     if left is Polarity.NONE and right is Polarity.NONE:
         return Polarity.NONE
     if right is Polarity.NONE:
-        direction = _COUNT_ON_LEFT.get(node.op)
+        direction = _COUNT_ON_LEFT.get(op)
     elif left is Polarity.NONE:
-        direction = _COUNT_ON_LEFT.get(_MIRRORED[node.op])
+        direction = _COUNT_ON_LEFT.get(_MIRRORED[op])
     else:
         return Polarity.ANY
     if direction is None:
@@ -187,19 +191,7 @@ def time_polarity(root: Node) -> Polarity:
     if isinstance(root, Sequence):
         return Polarity.NONE if not _chain_reads_time(root) else Polarity.ANY
     if isinstance(root, Compare):
-        left, right = _count_over_time(root.left), _count_over_time(root.right)
-        if right is Polarity.NONE:
-            direction = _COUNT_ON_LEFT.get(root.op)
-        elif left is Polarity.NONE:
-            direction = _COUNT_ON_LEFT.get(_MIRRORED[root.op])
-        else:
-            return Polarity.ANY
-        moved = left | right
-        if moved is Polarity.NONE:
-            return Polarity.NONE
-        if direction is None:
-            return Polarity.ANY
-        return moved if direction is Polarity.UP else moved.flipped()
+        return _compared(root.op, _count_over_time(root.left), _count_over_time(root.right))
     return Polarity.NONE if not depends_on_time(root) else Polarity.ANY
 
 
