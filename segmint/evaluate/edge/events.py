@@ -31,7 +31,7 @@ LAST = sys.maxsize
 class EventIndex:
     """Events with a datetime timestamp, bucketed by ``eventType``, each bucket in key order."""
 
-    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_stamps", "log", "memo", "timed")
+    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_log", "_stamps", "memo", "timed")
 
     def __init__(self) -> None:
         self._keys: dict[Any, list[Key]] = {}
@@ -41,7 +41,7 @@ class EventIndex:
         self._items: dict[Any, list[Event]] = {}
         #: (key, type, event) in the order indexed, so that a reading keeping its own
         #: selection up to date need look only at the ones it has not seen.
-        self.log: list[tuple[Key, Any, Event]] = []
+        self._log: list[tuple[Key, Any, Event]] = []
         #: Every indexed timestamp, sorted: the next event after as_of is a bisect away.
         self._stamps: list[datetime] = []
         self._arrivals = 0
@@ -66,7 +66,7 @@ class EventIndex:
             key = (stamps[position] if index.timed else datetime.min, position)
             keys.append(key)
             index._items[kind].append(event)
-            index.log.append((key, kind, event))
+            index._log.append((key, kind, event))
         return index
 
     def __len__(self) -> int:
@@ -90,7 +90,7 @@ class EventIndex:
         at = bisect_right(keys, key)
         keys.insert(at, key)
         self._items[kind].insert(at, event)
-        self.log.append((key, kind, event))
+        self._log.append((key, kind, event))
         insort(self._stamps, stamp)
 
     def version(self, types: frozenset[str] | None) -> int:
@@ -103,6 +103,15 @@ class EventIndex:
         for kind in types:
             found += counts.get(kind, 0)
         return found
+
+    def arrived(self, seen: int, types: frozenset[str]) -> tuple[int, list[tuple[Key, Event]]]:
+        """The events of ``types`` (and of no string type) indexed after the first ``seen``,
+        with their keys, and how many are indexed now (the ``seen`` of the next call)."""
+        log = self._log
+        if len(log) == seen:
+            return seen, []
+        found = [(key, event) for key, kind, event in log[seen:] if kind is OTHER or kind in types]
+        return len(log), found
 
     def upcoming(self, as_of: datetime) -> datetime | None:
         """The first indexed timestamp after as_of."""

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
-from segmint.evaluate.edge.events import LAST, OTHER, Key
+from segmint.evaluate.edge.events import LAST, Key
 from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.types import own_field, reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
@@ -122,7 +122,7 @@ class _Kept:
         self.events: list[Any] = []
         #: With a measure, its values for each kept event.
         self.values: list[list[Any]] = []
-        #: How many of the index's arrivals (its ``log``) have been looked at.
+        #: How many of the index's events have been looked at (``EventIndex.arrived``).
         self.seen = 0
 
 
@@ -137,7 +137,7 @@ def _kept_select(
     arrivals, which change the index's version). An index built for one evaluation takes
     ``plain`` (None: the generic path): nothing would reuse what was kept. With a ``measure``
     (reading only the item), its values are kept alongside and the selection gives those."""
-    var, kinds = node.var, {*types, OTHER}
+    var = node.var
     name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
 
     def select(c: Context, e: Env) -> list[Any] | None:
@@ -147,20 +147,17 @@ def _kept_select(
         kept = index.memo.get(name)
         if kept is None:
             kept = index.memo[name] = _Kept()
-        old, log = e.get(var, UNSET), index.log
-        if len(log) > kept.seen:
-            for key, kind, event in log[kept.seen :]:
-                if kind not in kinds:
-                    continue
-                e[var] = event
-                if all(part(c, e) for part in parts):
-                    at = bisect_right(kept.keys, key)
-                    kept.keys.insert(at, key)
-                    kept.events.insert(at, event)
-                    if measure is not None:
-                        found = measure(c, e)
-                        kept.values.insert(at, found if isinstance(found, list) else [found])
-            kept.seen = len(log)
+        old = e.get(var, UNSET)
+        kept.seen, arrived = index.arrived(kept.seen, types)
+        for key, event in arrived:
+            e[var] = event
+            if all(part(c, e) for part in parts):
+                at = bisect_right(kept.keys, key)
+                kept.keys.insert(at, key)
+                kept.events.insert(at, event)
+                if measure is not None:
+                    found = measure(c, e)
+                    kept.values.insert(at, found if isinstance(found, list) else [found])
         visible = bisect_right(kept.keys, (c.as_of, LAST))
         if window is None:
             restore(e, var, old)

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, restore
-from segmint.evaluate.edge.events import OTHER
 from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan, scan_kept
 from segmint.evaluate.edge.types import reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
@@ -81,35 +80,30 @@ def compile_sequence(
                 return True
         return False
 
-    kinds = _kept_kinds(node, scanned)
+    types = _kept_types(node, scanned)
     name = f"kept:{node!r}"
 
-    def kept_times(c: Context, e: Env, kinds: set[Any]) -> list[list[datetime]]:
+    def kept_times(c: Context, e: Env, types: frozenset[str]) -> list[list[datetime]]:
         """Per step, the sorted times of the visible events passing its condition, kept in the
         index and brought up to date with the events that arrived since."""
         index = c.index
         kept = index.memo.get(name)
         if kept is None:
             kept = index.memo[name] = _KeptTimes(len(steps))
-        log = index.log
-        if len(log) > kept.seen:
-            for _, kind, event in log[kept.seen :]:
-                if kind not in kinds:
-                    continue
-                for (label, condition, _, _), times in zip(steps, kept.times, strict=True):
-                    old = e.get(label, UNSET)
-                    e[label] = event
-                    if condition(c, e):
-                        insort(times, event[time])
-                    restore(e, label, old)
-            kept.seen = len(log)
-        limit = c.as_of
-        return [times[: bisect_right(times, limit)] for times in kept.times]
+        kept.seen, arrived = index.arrived(kept.seen, types)
+        for _, event in arrived:
+            for (label, condition, _, _), times in zip(steps, kept.times, strict=True):
+                old = e.get(label, UNSET)
+                e[label] = event
+                if condition(c, e):
+                    insort(times, event[time])
+                restore(e, label, old)
+        return [times[: bisect_right(times, c.as_of)] for times in kept.times]
 
     def run(c: Context, e: Env) -> bool:
-        if scanned is not None and kinds is not None and c.lasting:
+        if scanned is not None and types is not None and c.lasting:
             c.note(c.upcoming)
-            return scan_kept(c, e, scanned, kept_times(c, e, kinds))
+            return scan_kept(c, e, scanned, kept_times(c, e, types))
         events = [
             event
             for event in source(c, e)
@@ -125,7 +119,7 @@ def compile_sequence(
 
 class _KeptTimes:
     """Per step of a chain, the sorted times of the events passing its condition, and how
-    many of the index's arrivals have been looked at."""
+    many of the index's events have been looked at (``EventIndex.arrived``)."""
 
     __slots__ = ("seen", "times")
 
@@ -134,10 +128,10 @@ class _KeptTimes:
         self.seen = 0
 
 
-def _kept_kinds(node: Sequence, scanned: list[ScanStep] | None) -> set[Any] | None:
-    """The event types (and ``OTHER``) whose events a scanned chain over ``xEvent`` on
-    ``timestamp`` reads, when each step's condition reads only its event and not the time:
-    then which events pass it never changes, and the kept index can keep them (None: not)."""
+def _kept_types(node: Sequence, scanned: list[ScanStep] | None) -> frozenset[str] | None:
+    """The event types a scanned chain over ``xEvent`` on ``timestamp`` reads, when each
+    step's condition reads only its event and not the time: then which events pass it never
+    changes, and the kept index can keep them (None: not)."""
     types = reads(node)
     if (
         scanned is None
@@ -147,4 +141,4 @@ def _kept_kinds(node: Sequence, scanned: list[ScanStep] | None) -> set[Any] | No
         or any(depends_on_time(step.condition) for step in node.steps)
     ):
         return None
-    return {*types, OTHER}
+    return types

@@ -123,9 +123,16 @@ def _compared(op: str, left: Polarity, right: Polarity) -> Polarity:
 
 def count(node: Node, kind: str) -> Polarity:
     """How one more event can move a number: a count follows the items it keeps."""
-    if isinstance(node, Aggregate) and node.function == "count" and node.value is None:
-        return kept(node.source, node.var, node.condition, kind)
+    if (counted := _counted(node)) is not None:
+        return kept(counted.source, counted.var, counted.condition, kind)
     return untouched(node, kind)
+
+
+def _counted(node: Node) -> Aggregate | None:
+    """``node`` when it counts the items it keeps (no measure)."""
+    if isinstance(node, Aggregate) and node.function == "count" and node.value is None:
+        return node
+    return None
 
 
 def kept(
@@ -196,8 +203,8 @@ def time_polarity(root: Node) -> Polarity:
 
 
 def _count_over_time(node: Node) -> Polarity:
-    if isinstance(node, Aggregate) and node.function == "count" and node.value is None:
-        return _kept_over_time(node.source, node.var, node.condition)
+    if (counted := _counted(node)) is not None:
+        return _kept_over_time(counted.source, counted.var, counted.condition)
     return Polarity.NONE if not depends_on_time(node) else Polarity.ANY
 
 
