@@ -10,6 +10,7 @@ Concurrent calls to one stream are committed together (a group commit): a call t
 stream busy waits in line, and whoever commits next takes every call waiting, up to
 ``GROUP_EVENTS`` events, into one transaction. Each call still gets its own receipt, and is
 answered only once its events are durable; a commit's fixed cost is paid once per group.
+A call validates its events before it joins the line, while others commit.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from segmint.api.service import Service
 from segmint.errors import ValidationError
 from segmint.store.workspace import Workspace
-from segmint.stream.service import EventStream, Receipt
+from segmint.stream.service import Checked, EventStream, Receipt
 
 #: The most events one group commit takes from the calls waiting (at least one call).
 GROUP_EVENTS = 2_000
@@ -39,6 +40,9 @@ class _Held:
 @dataclass
 class _Call:
     events: Sequence[object]
+    #: The events as the stream found them before the call joined the line (None: no stream
+    #: was open yet; the commit validates them).
+    checked: Checked | None = None
     #: Set by the commit that took the call: its receipt and segment names, or its error.
     outcome: tuple[Receipt, dict[str, str]] | BaseException | None = None
 
@@ -65,6 +69,10 @@ class Collectors:
         with the names of the stream's segments by id."""
         call = _Call(events)
         with self._guard:
+            held = self._streams.get((sandbox, dataset))
+        if held is not None:
+            call.checked = held.stream.check_call(events)
+        with self._guard:
             line = self._lines.setdefault((sandbox, dataset), _Line())
             line.waiting.append(call)
         with line.turn:
@@ -84,10 +92,12 @@ class Collectors:
                 size, count = size + len(call.events), count + 1
             group, line.waiting = line.waiting[:count], line.waiting[count:]
         try:
-            with self._service.session(sandbox, write=True):
+            with self._service.writing(sandbox, keys=False):
                 held = self._current(sandbox, dataset)
                 try:
-                    outcomes = held.stream.collect_all([call.events for call in group])
+                    outcomes = held.stream.collect_all(
+                        [call.checked or call.events for call in group]
+                    )
                 finally:
                     held.version = self._service.data_version(sandbox) + 1  # this session's end
         except BaseException as error:

@@ -6,8 +6,9 @@ the request's sandbox). Reads run side by side; writes take one lock, because co
 transactions on shared tables (the identity resolution table, say) would conflict and fail.
 
 Since every write goes through this process, it knows when data may have changed: each write
-session, once done, bumps its sandbox's data version (and the workspace's). Caches of what
-was read (API keys, edge answers) are kept per version, so no change is ever missed.
+session, once done, bumps its sandbox's data version, and the workspace's key generation
+unless the writer declared it leaves API keys alone (streaming collection does). Caches of
+what was read (API keys, edge answers) are kept per version, so no change is ever missed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class Service:
         self._cursors = threading.Lock()
         self._writes = threading.Lock()
         self._versions: dict[str, int] = {}
-        self._generation = 0  # grows with every write, in any sandbox
+        #: Grows with every write, in any sandbox, that may change API keys.
+        self._generation = 0
         self._keys: dict[str, tuple[int, ApiKey]] = {}
 
     @classmethod
@@ -62,21 +64,28 @@ class Service:
     def session(self, sandbox: str, *, write: bool) -> Iterator[Workspace]:
         """The workspace seen through a fresh cursor on one sandbox; writers go one at a time,
         and each one's end (committed or not) is a new data version of its sandbox."""
-        with self._writes if write else nullcontext():
-            try:
-                with self.cursor() as con:
-                    workspace = Workspace(self.workspace.path, con)
-                    workspace.use(sandbox)
-                    yield workspace
-            finally:
-                if write:
-                    self.changed(sandbox)
+        with self.writing(sandbox) if write else nullcontext(), self.cursor() as con:
+            workspace = Workspace(self.workspace.path, con)
+            workspace.use(sandbox)
+            yield workspace
 
-    def changed(self, sandbox: str) -> None:
-        """Data of the sandbox may have changed: what was read of it before is stale."""
+    @contextmanager
+    def writing(self, sandbox: str, *, keys: bool = True) -> Iterator[None]:
+        """The write turn, for a writer with connections of its own; its end (committed or
+        not) is a new data version of the sandbox. ``keys=False``: the writer never touches
+        API keys, so the keys known stay known."""
+        with self._writes:
+            try:
+                yield
+            finally:
+                self.changed(sandbox, keys=keys)
+
+    def changed(self, sandbox: str, *, keys: bool = True) -> None:
+        """Data of the sandbox may have changed: what was read of it before is stale (and
+        the keys authenticated, unless ``keys`` is False)."""
         with self._cursors:
             self._versions[sandbox] = self._versions.get(sandbox, 0) + 1
-            self._generation += 1
+            self._generation += keys
 
     def data_version(self, sandbox: str) -> int:
         """A number that grows whenever a write to the sandbox ends."""

@@ -52,10 +52,12 @@ def write_records(
     identity_cap: int,
     rejected: int = 0,
     known: identities.KnownIdentities | None = None,
+    new_ids: bool = False,
 ) -> Stored:
     """Store one batch; the caller holds the transaction (and may add to it). ``known``:
-    the identities a long-lived writer has seen stored (``identities.register``)."""
-    written = records.write_batch(con, dataset, table, batch_id, known)
+    the identities a long-lived writer has seen stored (``identities.register``); ``new_ids``:
+    none of the events is stored yet (``records.write_batch``)."""
+    written = records.write_batch(con, dataset, table, batch_id, known, new_ids=new_ids)
     resolution = identities.update_profiles(con, namespaces, identity_cap, written.registered)
     records.record_batch(
         con,

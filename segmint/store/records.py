@@ -30,7 +30,12 @@ def write_batch(
     table: pa.Table,
     batch_id: str,
     known: identities.KnownIdentities | None = None,
+    *,
+    new_ids: bool = False,
 ) -> Written:
+    """Store a batch. ``new_ids``: the caller found, in this transaction, that none of the
+    events' ``_id``s is stored (a stream deduplicates its calls itself), so the lookup is
+    skipped; repeats within the batch are still stored once."""
     if table.num_rows == 0:
         return Written(0, 0)
     is_event = dataset.schema_class is SchemaClass.EVENT
@@ -53,7 +58,7 @@ def write_batch(
     con.register("incoming_rows", data)
     try:
         if is_event:
-            added = _insert_events(con, data["_id"])
+            added = _insert_events(con, data["_id"], new_ids)
         else:
             added = _upsert_fragments(con, dataset.name, ingested_at)
         return Written(added, rows - added, registered)
@@ -94,9 +99,11 @@ def _first_of_each_id(data: pa.Table) -> pa.Table:
 LOOKUP_BATCH = 1000
 
 
-def _insert_events(con: Connection, ids: pa.ChunkedArray) -> int:
+def _insert_events(con: Connection, ids: pa.ChunkedArray, new_ids: bool) -> int:
     """New events only: an ``_id`` already stored, or repeated in the batch, is a duplicate."""
-    if len(ids) <= LOOKUP_BATCH:
+    if new_ids:
+        con.execute(f"INSERT INTO {EVENTS} BY NAME SELECT * FROM incoming_rows")
+    elif len(ids) <= LOOKUP_BATCH:
         con.execute(
             f"INSERT INTO {EVENTS} BY NAME SELECT * FROM incoming_rows "
             "WHERE NOT list_contains(?, _id)",

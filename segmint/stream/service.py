@@ -57,6 +57,17 @@ class Receipt:
     transitions: list[Transition] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A call's events validated ahead of its commit (``EventStream.check_call`` takes no
+    lock, so callers waiting to commit validate meanwhile): their records or the error, as
+    the stream that checked them reads the schema. Another stream checks them again."""
+
+    stream: EventStream
+    events: Sequence[object]
+    outcome: list[Record] | ValidationError
+
+
 class EventStream:
     """Durable streaming into one event dataset of the workspace's current sandbox.
 
@@ -171,21 +182,31 @@ class EventStream:
             raise outcome
         return outcome
 
-    def collect_all(self, calls: Sequence[Sequence[object]]) -> list[Receipt | ValidationError]:
+    def check_call(self, events: Sequence[object]) -> Checked:
+        """A call's events validated now, to be committed later by ``collect_all``."""
+        try:
+            return Checked(self, events, self._checked(events))
+        except ValidationError as error:
+            return Checked(self, events, error)
+
+    def collect_all(
+        self, calls: Sequence[Sequence[object] | Checked]
+    ) -> list[Receipt | ValidationError]:
         """Several calls collected in ONE transaction (a group commit, for concurrent callers):
         each valid call's receipt is what collecting it alone, in this order, would give; a call
-        with an invalid event stores nothing and gets its ValidationError instead."""
+        with an invalid event stores nothing and gets its ValidationError instead. A call is
+        its events, or them as ``check_call`` found them."""
         outcomes: list[Receipt | ValidationError | None] = []
         valid: list[tuple[list[Record], int]] = []
         offset = self.offset
-        for events in calls:
-            try:
-                records = self._checked(events)
-            except ValidationError as error:
-                outcomes.append(error)
+        for call in calls:
+            if not isinstance(call, Checked) or call.stream is not self:
+                call = self.check_call(call.events if isinstance(call, Checked) else call)
+            if isinstance(call.outcome, ValidationError):
+                outcomes.append(call.outcome)
                 continue
-            offset += len(events)
-            valid.append((records, offset))
+            offset += len(call.events)
+            valid.append((call.outcome, offset))
             outcomes.append(None)
         receipts = iter(self.commit_all(valid))
         return [next(receipts) if outcome is None else outcome for outcome in outcomes]
@@ -240,7 +261,7 @@ class EventStream:
         records = [record for call in calls for record in call]
         if not records:
             return [(0, 0)] * len(calls)
-        kept, counts = (records, None) if len(calls) == 1 else self._group(calls)
+        kept, counts = self._group(calls)
         stored = write_records(
             self.workspace.con,
             self.dataset,
@@ -250,13 +271,14 @@ class EventStream:
             namespaces=self.namespaces,
             identity_cap=self._cap,
             known=self._known,
+            new_ids=True,
         )
         if stored.resolution.moved:
             first: datetime = min(record["timestamp"] for record in records)
             clock = self.processor.clock
             self._regraphed(stored.resolution.moved, first if clock is None else max(clock, first))
         self._prepare(records)
-        return counts or [(stored.added, stored.duplicates)]
+        return counts
 
     def _group(self, calls: list[list[Record]]) -> tuple[list[Record], list[tuple[int, int]]]:
         """The records to store for a group of calls, and each call's (added, duplicates) as
