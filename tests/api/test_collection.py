@@ -169,3 +169,19 @@ async def test_calls_waiting_for_the_stream_are_committed_together(api: Api, app
     with collectors._service.session("prod", write=False) as ws:
         commits = ws.con.execute("SELECT count(*) FROM batches WHERE source LIKE 'stream:%'")
         assert commits.fetchone() == (2,)  # the first call, then the three valid ones together
+
+
+async def test_collection_keeps_keys_known_while_other_writes_forget_them(
+    api: Api, app: FastAPI
+) -> None:
+    """A collection commit never touches API keys, so a key stays known (no query per call);
+    any other write might revoke one, so keys are looked up again after it."""
+    await define(api)
+    token = api.auth("write")["Authorization"].removeprefix("Bearer ")
+    status, _ = await collect(api, [event("k1", "2026-10-10T10:00:00Z", email="kim@x.com")])
+    assert status == 200
+    assert app.state.service.known_key(token) is not None
+    again = {**TWO_SEARCHES, "name": "Two searches again"}
+    created = await api.client.post("/segment/definitions", json=again, headers=api.auth("write"))
+    assert created.status_code == 201
+    assert app.state.service.known_key(token) is None

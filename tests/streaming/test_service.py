@@ -93,6 +93,24 @@ def test_the_schema_still_grows_nested_fields_after_streaming(workspace: Workspa
         assert (again.accepted, again.duplicates) == (0, 1)
 
 
+def test_events_checked_by_an_older_stream_are_checked_again(workspace: Workspace) -> None:
+    """A call validated ahead of its commit is trusted only by the stream that checked it:
+    after the schema grows, a new stream checks the call against the schema as it is now."""
+    with workspace:
+        old = EventStream(workspace, "web")
+        coupon = event("c1", "2026-01-01T10:00:00Z", "search", ecid="A")
+        coupon["commerce"] = {"order": {"coupon": "SAVE10"}}
+        checked = old.check_call([coupon])
+        assert isinstance(checked.outcome, ValidationError)
+        extension = Schema(SchemaClass.EVENT, {"commerce.order.coupon": FieldType.STRING})
+        with workspace.transaction() as con:
+            catalog.apply_schema(con, extension)
+        [receipt] = EventStream(workspace, "web").collect_all([checked])
+        assert isinstance(receipt, Receipt) and receipt.accepted == 1
+        [refused] = old.collect_all([checked])
+        assert isinstance(refused, ValidationError)
+
+
 def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) -> None:
     """Calls committed together (``collect_all``) get the receipts, transitions and stored
     events that committing them one after the other gives; an invalid call stores nothing."""
