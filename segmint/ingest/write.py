@@ -52,21 +52,24 @@ def write_records(
     identity_cap: int,
     rejected: int = 0,
     known: identities.KnownIdentities | None = None,
-    new_ids: bool = False,
+    stored_before: int | None = None,
 ) -> Stored:
     """Store one batch; the caller holds the transaction (and may add to it). ``known``:
-    the identities a long-lived writer has seen stored (``identities.register``); ``new_ids``:
-    none of the events is stored yet (``records.write_batch``)."""
+    the identities a long-lived writer has seen stored (``identities.register``).
+    ``stored_before``: the caller looked the events' ``_id``s up in this transaction and left
+    out this many events already stored; none of the table's is (``records.write_batch``)."""
+    new_ids = stored_before is not None
     written = records.write_batch(con, dataset, table, batch_id, known, new_ids=new_ids)
     resolution = identities.update_profiles(con, namespaces, identity_cap, written.registered)
+    duplicates = written.duplicates + (stored_before or 0)
     records.record_batch(
         con,
         batch_id,
         dataset.name,
         source,
-        table.num_rows + rejected,
+        table.num_rows + rejected + (stored_before or 0),
         written.added,
-        written.duplicates,
+        duplicates,
         rejected,
     )
-    return Stored(written.added, written.duplicates, resolution)
+    return Stored(written.added, duplicates, resolution)

@@ -271,7 +271,7 @@ class EventStream:
             namespaces=self.namespaces,
             identity_cap=self._cap,
             known=self._known,
-            new_ids=True,
+            stored_before=len(records) - len(kept),
         )
         if stored.resolution.moved:
             first: datetime = min(record["timestamp"] for record in records)

@@ -48,6 +48,10 @@ def test_collect_commits_events_and_transitions_once(workspace: Workspace) -> No
         again = stream.collect(batch)
         assert (again.accepted, again.duplicates, again.transitions) == (0, 2, [])
         assert count(workspace, "events") == 2
+        logged = workspace.con.execute(
+            "SELECT records, added, duplicates FROM batches ORDER BY ingested_at"
+        ).fetchall()
+        assert logged == [(2, 2, 0), (2, 0, 2)]
         exited = stream.advance(datetime(2026, 1, 20))
         assert [t.status for t in exited.transitions] == ["exited"]
         assert [status for status, _ in history(workspace)] == ["realized", "exited"]
