@@ -85,7 +85,8 @@ class Service:
         the keys authenticated, unless ``keys`` is False)."""
         with self._cursors:
             self._versions[sandbox] = self._versions.get(sandbox, 0) + 1
-            self._generation += keys
+            if keys:
+                self._generation += 1
 
     def data_version(self, sandbox: str) -> int:
         """A number that grows whenever a write to the sandbox ends."""
