@@ -16,6 +16,9 @@ Memory per profile is tracemalloc's peak over the profiles held, in a separate r
 ``evaluate`` of the 100 segments for a profile with its events, 1,000 profiles one after
 another, against the reference interpreter evaluating the same profiles afterwards.
 
+Everything runs with the cycle collector as ``segmint stream`` sets it (``--collector default``:
+as Python starts).
+
     python benchmarks/streaming.py --events 100000
 """
 
@@ -26,12 +29,14 @@ import random
 import statistics
 import time
 import tracemalloc
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 import orjson
 from rich.console import Console
 from rich.table import Table
 
+from segmint.cli.collector import long_lived
 from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData, evaluate
@@ -247,7 +252,13 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per median")
     parser.add_argument("--baseline", type=int, default=2_000, help="events for the untuned run")
+    parser.add_argument("--collector", choices=("long-lived", "default"), default="long-lived")
     options = parser.parse_args()
+    with long_lived() if options.collector == "long-lived" else nullcontext():
+        measure(options)
+
+
+def measure(options: argparse.Namespace) -> None:
     lines = events(options.events, options.profiles)
     rates = []
     for _ in range(options.repeat):

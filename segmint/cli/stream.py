@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 import orjson
 import typer
 
+from segmint.cli.collector import long_lived
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import console
 from segmint.errors import Location, Problem, UsageError, ValidationError
@@ -99,7 +100,8 @@ def stream_command(
         if emit == "jsonl":
             stream.subscribe(lambda t: _print(stream.describe(t)))
         resumed = stream.offset
-        replay(stream, _lines(source, resumed), batch_size)
+        with long_lived():
+            replay(stream, _lines(source, resumed), batch_size)
         if until is not None:
             stream.advance(until.replace(tzinfo=None))
     if emit is None:
