@@ -107,7 +107,7 @@ def windowed(
 
     if all(_own_only(part, var) for part in others):
         plain = None if measured else select
-        return _kept_select(node, types, (window, test), [truth(p) for p in others], plain, measure)
+        return _kept_select(node, types, window, [truth(p) for p in others], plain, measure)
     return None if measured else select
 
 
@@ -127,16 +127,17 @@ class _Kept:
 
 
 def _kept_select(
-    node: Aggregate | Quantify, types: frozenset[str], window: tuple[CompiledWindow, Test] | None,
+    node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
     parts: list[Test], plain: Select | None, measure: Fn | None = None,
 ) -> Select:  # fmt: skip
     """The selection when the items other than the window (if any) read only the event:
     which events pass them never changes, so it is kept in the index, each event tested once
     as it arrives, and a reading is two bisects. The earliest event kept in the window has the
-    window tested, noting when it leaves (the only way the selection changes but for
-    arrivals, which change the index's version). An index built for one evaluation takes
-    ``plain`` (None: the generic path): nothing would reuse what was kept. With a ``measure``
-    (reading only the item), its values are kept alongside and the selection gives those."""
+    window tested on its key's time (its timestamp), noting when it leaves (the only way the
+    selection changes but for arrivals, which change the index's version). An index built for
+    one evaluation takes ``plain`` (None: the generic path): nothing would reuse what was kept.
+    With a ``measure`` (reading only the item), its values are kept alongside and the selection
+    gives those."""
     var = node.var
     name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
 
@@ -158,22 +159,18 @@ def _kept_select(
                 if measure is not None:
                     found = measure(c, e)
                     kept.values.insert(at, found if isinstance(found, list) else [found])
+        restore(e, var, old)
         visible = bisect_right(kept.keys, (c.as_of, LAST))
         if window is None:
-            restore(e, var, old)
             c.note(c.upcoming)
             return _taken(kept, 0, visible, measure is not None)
-        span = _span(window[0], c, e, kept.keys, visible)
+        span = _span(window, c, e, kept.keys, visible)
         if span is None:
-            restore(e, var, old)
             return None
         c.note(c.upcoming)
         lo, hi = span
-        if lo < hi:
-            e[var] = kept.events[lo]
-            if not window[1](c, e):
-                lo += 1
-        restore(e, var, old)
+        if lo < hi and not window.holds(c, e, kept.keys[lo][0]):
+            lo += 1
         return _taken(kept, lo, hi, measure is not None)
 
     return select

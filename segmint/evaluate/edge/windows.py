@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -140,10 +139,12 @@ class CompiledWindow:
         if known is not None and 1 < as_of.year < 9999:
             offset, grid = known
             floor = as_of if grid == _TICK else calendar.period("this", grid, as_of).lo
-            with suppress(OverflowError):
+            try:  # not `suppress`: this runs for every windowed reading
                 value = floor + offset
-                if value not in (datetime.min, datetime.max):
-                    return Form(value, offset, grid)
+            except OverflowError:
+                value = datetime.max
+            if value != datetime.max and value != datetime.min:
+                return Form(value, offset, grid)
         form = _moving(bound, as_of)
         if form.grid is not None:
             self._offsets[id(bound)] = (form.offset, form.grid)
@@ -174,7 +175,7 @@ class CompiledWindow:
         if not exact:
             c.note(semantics.next_change(self.window, moment, c.as_of, self.resolver(c, env)))
             return truth
-        for flip in sorted(f for f in flips if f is not None):
+        for flip in sorted(filter(None, flips)):  # every datetime is truthy
             now_after = after != (flips[0] is not None and flips[0] <= flip)
             now_before = before != (flips[1] is not None and flips[1] <= flip)
             if (now_after and now_before) != truth:
