@@ -45,7 +45,11 @@ class ProfileState:
         if ident in self.ids:
             return False
         self.ids.add(ident)
-        insort(self.events, event, key=_time)
+        events = self.events
+        if not events or _time(events[-1]) <= _time(event):
+            events.append(event)  # in time order, as events mostly arrive
+        else:
+            insort(events, event, key=_time)
         self.index.add(event)
         return True
 
