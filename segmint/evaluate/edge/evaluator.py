@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from heapq import heapify, heappop, heappush
 from typing import NamedTuple
 
 from segmint.evaluate.edge.compiler import compile_plan
@@ -47,7 +48,8 @@ class EdgeSegments:
         self.order = evaluation_order(plans, aliases)
         self.labels = {s: frozenset({s, names.get(s, s)}) for s in self.order}
         self._own = frozenset().union(*self.labels.values())
-        self._tests = [(s, self.labels[s], compile_plan(plans[s].root)) for s in self.order]
+        self._tests = {s: compile_plan(plans[s].root) for s in self.order}
+        self._position = {s: at for at, s in enumerate(self.order)}
         #: For each segment, the segments that use it (directly), for re-evaluation.
         self.users: dict[str, set[str]] = {s: set() for s in self.order}
         for user, used in dependencies(plans, aliases).items():
@@ -70,26 +72,43 @@ class EdgeSegments:
         kept = profile.segments if targets is not None else profile.segments - self._own
         index = profile.index if isinstance(profile, IndexedProfile) else None
         context = Context(profile.attributes, profile.events, set(kept), as_of, index)
-        wanted = None if targets is None else set(targets).difference(settled)
-        known = known or {}
         found: dict[str, Outcome] = {}
-        for segment, labels, test in self._tests:
-            if wanted is None or segment in wanted:
-                context.hint = None
-                outcome = Outcome(test(context), context.hint)
-            elif (taken := known.get(segment)) is not None:
-                outcome = taken
-            else:
+        if targets is None:
+            for segment in self.order:
+                found[segment] = outcome = self._test(segment, context)
+                self._realize(segment, outcome.member, context)
+            return found
+        wanted = set(targets).difference(settled)
+        known = known or {}
+        # Visit in evaluation order only what is wanted (a position heap: a segment using one
+        # that changed joins later) or known; with many segments most are neither.
+        position = self._position
+        pending = [position[s] for s in wanted.union(known)]
+        heapify(pending)
+        while pending:
+            segment = self.order[heappop(pending)]
+            if segment in found:
                 continue
-            member = outcome.member
-            if wanted is not None and member != (segment in context.segments):
-                wanted |= self.users[segment]
-            if member:
-                context.segments |= labels
-            else:
-                context.segments -= labels
+            outcome = self._test(segment, context) if segment in wanted else known[segment]
+            if self._realize(segment, outcome.member, context):
+                for user in self.users[segment] - wanted:
+                    wanted.add(user)
+                    heappush(pending, position[user])
             found[segment] = outcome
         return found
+
+    def _test(self, segment: str, context: Context) -> Outcome:
+        context.hint = None
+        return Outcome(self._tests[segment](context), context.hint)
+
+    def _realize(self, segment: str, member: bool, context: Context) -> bool:
+        """Make the context see the segment's new status; whether that changed it."""
+        changed = member != (segment in context.segments)
+        if member:
+            context.segments |= self.labels[segment]
+        else:
+            context.segments -= self.labels[segment]
+        return changed
 
     def evaluate(
         self, profile: ProfileData, as_of: datetime, *, search: int = SEARCH
