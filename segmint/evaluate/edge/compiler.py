@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from segmint.evaluate import builtins
-from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, restore
+from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, Test, either, every, restore
 from segmint.evaluate.edge.memo import memoized
 from segmint.evaluate.edge.ranges import windowed
 from segmint.evaluate.edge.sequence import compile_sequence
@@ -52,7 +52,6 @@ from segmint.plan.nodes import (
 )
 
 Fn = Callable[[Context, Env], Any]
-Test = Callable[[Context, Env], bool]
 
 #: When each function of the evaluation instant next changes: the start of the next period.
 _NOW_PERIODS = {"currentYear": "year", "currentMonth": "month", "currentDayOfMonth": "day"}
@@ -369,16 +368,12 @@ def _in(node: In) -> Test:
 
 @truth.register
 def _and(node: And) -> Test:
-    parts = [truth(item) for item in node.items]
-
-    return lambda c, e: all(part(c, e) for part in parts)
+    return every([truth(item) for item in node.items])
 
 
 @truth.register
 def _or(node: Or) -> Test:
-    parts = [truth(item) for item in node.items]
-
-    return lambda c, e: any(part(c, e) for part in parts)
+    return either([truth(item) for item in node.items])
 
 
 @truth.register

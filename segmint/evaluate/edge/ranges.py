@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.context import UNSET, Context, Env, Test, every, restore
 from segmint.evaluate.edge.events import LAST, Key
 from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.types import own_field, reads
@@ -40,7 +40,6 @@ from segmint.plan.nodes import (
     TimeAnchor,
 )
 
-Test = Callable[[Context, Env], bool]
 #: The items a condition keeps, in order; None when the generic path must answer.
 Select = Callable[[Context, Env], list[Any] | None]
 
@@ -67,7 +66,7 @@ def windowed(
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
     if not found and all(_fixed(p, node.var) for p in parts):
-        return _kept_select(node, types, None, [truth(p) for p in parts], None, measure)
+        return _kept_select(node, types, None, every([truth(p) for p in parts]), None, measure)
     if len(found) != 1:
         return None
     at = found[0]
@@ -80,7 +79,10 @@ def windowed(
     if not all(isinstance(b.anchor, TimeAnchor | Period) for b in bounds):
         return None
     window, var, test = CompiledWindow(occurs.window, value), node.var, truth(occurs)
-    before, after = [truth(p) for p in parts[:at]], [truth(p) for p in parts[at + 1 :]]
+    before, after = (
+        every([truth(p) for p in parts[:at]]),
+        every([truth(p) for p in parts[at + 1 :]]),
+    )
 
     def select(c: Context, e: Env) -> list[Any] | None:
         if not c.index.timed:
@@ -94,20 +96,20 @@ def windowed(
         kept, tested = [], False
         for event in events[span[0] : span[1]]:
             e[var] = event
-            if not all(part(c, e) for part in before):
+            if not before(c, e):
                 continue
             if not tested:
                 tested = True
                 if not test(c, e):
                     continue
-            if all(part(c, e) for part in after):
+            if after(c, e):
                 kept.append(event)
         restore(e, var, old)
         return kept
 
     if all(_own_only(part, var) for part in others):
         plain = None if measured else select
-        return _kept_select(node, types, window, [truth(p) for p in others], plain, measure)
+        return _kept_select(node, types, window, every([truth(p) for p in others]), plain, measure)
     return None if measured else select
 
 
@@ -128,7 +130,7 @@ class _Kept:
 
 def _kept_select(
     node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
-    parts: list[Test], plain: Select | None, measure: Fn | None = None,
+    passes: Test, plain: Select | None, measure: Fn | None = None,
 ) -> Select:  # fmt: skip
     """The selection when the items other than the window (if any) read only the event:
     which events pass them never changes, so it is kept in the index, each event tested once
@@ -142,9 +144,9 @@ def _kept_select(
     name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
 
     def select(c: Context, e: Env) -> list[Any] | None:
-        if not c.lasting:
+        index = c.kept
+        if index is None:
             return plain(c, e) if plain is not None else None
-        index = c.index
         kept = index.memo.get(name)
         if kept is None:
             kept = index.memo[name] = _Kept()
@@ -152,7 +154,7 @@ def _kept_select(
         kept.seen, arrived = index.arrived(kept.seen, types)
         for key, event in arrived:
             e[var] = event
-            if all(part(c, e) for part in parts):
+            if passes(c, e):
                 at = bisect_right(kept.keys, key)
                 kept.keys.insert(at, key)
                 kept.events.insert(at, event)

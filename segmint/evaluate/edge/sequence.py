@@ -11,13 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.context import UNSET, Context, Env, Test, restore
 from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan, scan_kept
 from segmint.evaluate.edge.types import reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
 from segmint.plan.nodes import Events, Node, Sequence
-
-Test = Callable[[Context, Env], bool]
 
 
 def compile_sequence(
@@ -101,7 +99,7 @@ def compile_sequence(
         return [times[: bisect_right(times, c.as_of)] for times in kept.times]
 
     def run(c: Context, e: Env) -> bool:
-        if scanned is not None and types is not None and c.lasting:
+        if scanned is not None and types is not None and c.kept is not None:
             c.note(c.upcoming)
             return scan_kept(c, e, scanned, kept_times(c, e, types))
         events = [

@@ -22,13 +22,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from segmint.evaluate.edge.context import UNSET, Context, Env, restore
+from segmint.evaluate.edge.context import UNSET, Context, Env, Test, restore
 from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.windows import CompiledWindow
 from segmint.plan import calendar
 from segmint.plan.nodes import Bound, Get, Sequence, Var, Window
 
-Test = Callable[[Context, Env], bool]
 #: A compiled step: label, condition, its WHEN when that reads no label, its relative WHEN,
 #: and COUNT.
 ScanStep = tuple[str, Test, CompiledWindow | None, Window | None, int]
