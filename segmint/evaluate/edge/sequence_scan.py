@@ -132,6 +132,8 @@ def _admitted(
     window. Both bounds move forward with the previous time, so their instants over the sorted
     previous times are sorted too: the latest previous time passing the start bound is found by
     bisect, and is the one to test against the end bound."""
+    if not candidates:  # commonly: the later step's events have not come yet
+        return []
     starts, ends = _instants(window.start, previous), _instants(window.end, previous)
     kept = []
     for instant in candidates:
