@@ -121,6 +121,8 @@ class Processor:
         self._time_ways = {s: time_polarity(segments.plans[s].root) for s in segments.order}
         #: The outcomes of a blank profile that never change with no event (``_from_blank``).
         self._blank: dict[str, Outcome] | None = None
+        #: Per profile, the segments (and WAKE) a timer was ever set for: all that may be due.
+        self._armed: dict[ProfileKey, set[str]] = {}
         #: Profiles evaluated or dropped since ``evaluated`` was last asked: their timers moved.
         self._evaluated: set[ProfileKey] = set()
 
@@ -151,17 +153,16 @@ class Processor:
 
     def sleep(self, key: ProfileKey, due: datetime) -> None:
         """A profile not in memory whose timers are due at ``due``: it is loaded then."""
-        self.timers.set((key, WAKE), due)
+        self._arm(key, WAKE, due)
 
     def forget(self, key: ProfileKey) -> None:
         """Drop a profile and its timers (it was merged into another or split): it is loaded
         again, as it now is, when an event of it arrives."""
-        self.timers.set((key, WAKE), None)
         self._evaluated.add(key)
+        for segment in self._armed.pop(key, ()):
+            self.timers.set((key, segment), None)
         if self.profiles.pop(key, None) is not None:
             self._fresh = [fresh for fresh in self._fresh if fresh != key]
-            for segment in self.segments.order:
-                self.timers.set((key, segment), None)
 
     def evaluated(self) -> dict[ProfileKey, datetime | None]:
         """The earliest timer of each profile evaluated or dropped since the last call."""
@@ -170,8 +171,17 @@ class Processor:
 
     def next_due(self, key: ProfileKey) -> datetime | None:
         """When the profile must next be evaluated with no new event (None: never)."""
-        dues = (self.timers.due((key, s)) for s in (WAKE, *self.segments.order))
+        dues = (self.timers.due((key, s)) for s in self._armed.get(key, ()))
         return min((due for due in dues if due is not None), default=None)
+
+    def _arm(self, key: ProfileKey, segment: str, due: datetime | None) -> None:
+        """Set (None: cancel) the profile's timer for the segment (WAKE: for the profile)."""
+        if due is not None:
+            armed = self._armed.get(key)
+            if armed is None:
+                armed = self._armed[key] = set()
+            armed.add(segment)
+        self.timers.set((key, segment), due)
 
     def _state(self, data: ProfileData) -> ProfileState:
         state = ProfileState.of(data)
@@ -235,7 +245,7 @@ class Processor:
             return
         for segment in affected.segments:
             pending = self.timers.due((key, segment))
-            self.timers.set((key, segment), stamp if pending is None else min(pending, stamp))
+            self._arm(key, segment, stamp if pending is None else min(pending, stamp))
 
     def _from_blank(self, key: ProfileKey, affected: Affected, at: datetime) -> None:
         """The first evaluation of a profile holding nothing but its first event: a segment not
@@ -282,7 +292,7 @@ class Processor:
                 hint = state.index.upcoming(at)
             if from_timer and hint is not None and hint - at <= _INSTANT:
                 hint = at + MIN_TIMER_STEP  # `now` used as a plain value changes every instant
-            self.timers.set((key, segment), hint)
+            self._arm(key, segment, hint)
             if outcome.member == (segment in state.members):
                 continue
             labels = self.segments.labels[segment]
