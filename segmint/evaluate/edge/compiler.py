@@ -16,8 +16,8 @@ from typing import Any
 
 from segmint.evaluate import builtins
 from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, Test, either, every, restore
-from segmint.evaluate.edge.memo import memoized
-from segmint.evaluate.edge.ranges import windowed
+from segmint.evaluate.edge.memo import Version, memoized
+from segmint.evaluate.edge.ranges import KeptSelection, Select, windowed
 from segmint.evaluate.edge.sequence import compile_sequence
 from segmint.evaluate.edge.types import Types, reads
 from segmint.evaluate.edge.windows import CompiledWindow
@@ -264,7 +264,7 @@ def _aggregate(node: Aggregate) -> Fn:
         restore(e, var, old)
         return semantics.aggregate(function, values)
 
-    return memoized(node, run)
+    return memoized(node, run, _kept_version(measured, select))
 
 
 @value.register
@@ -409,23 +409,30 @@ def _in_segment(node: InSegment) -> Test:
 @truth.register
 def _quantify(node: Quantify) -> Test:
     source, var, condition = items(node.source, reads(node)), node.var, truth(node.condition)
-    every = node.kind != "exists"
-    select = windowed(node, truth, value) if not every else None
+    universal = node.kind != "exists"
+    select = windowed(node, truth, value) if not universal else None
 
     def run(c: Context, e: Env) -> bool:
         if select is not None and (kept := select(c, e)) is not None:
             return bool(kept)
         old = e.get(var, UNSET)
-        result = every
+        result = universal
         for item in source(c, e):
             e[var] = item
-            if condition(c, e) != every:
-                result = not every
+            if condition(c, e) != universal:
+                result = not universal
                 break
         restore(e, var, old)
         return result
 
-    return memoized(node, run)
+    return memoized(node, run, _kept_version(select))
+
+
+def _kept_version(*selections: Select | None) -> Version | None:
+    """The version of a node read through a kept selection (any of them: they keep the same
+    events), so that an arrival it does not keep leaves the node's memoized value standing."""
+    kept = [s for s in selections if isinstance(s, KeptSelection)]
+    return kept[0].version if kept else None
 
 
 @truth.register

@@ -6,7 +6,10 @@ Its value depends only on the events it reads, its variables and as_of when the 
 closed (no free variable, no profile attribute, no ``inSegment``; a chain's labels are in scope
 from their step on: its own condition and the later steps). It then holds, unchanged, from the
 instant it was computed until its change hint (what its own readings noted), as long as no
-event of the types it reads was added since: the index's version for those types says so.
+event of the types it reads was added since: the index's version for those types says so. A
+count, sum or ``exists`` read through a kept selection (``ranges``) has a finer version, the
+number of events passing the selection's items other than its window: an arrival that does not
+pass changes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from segmint.plan.nodes import (
 )
 
 Fn = Callable[[Context, Env], Any]
+#: A number that grows whenever what a node's value depends on (besides the time) changes.
+Version = Callable[[Context], int | None]
 _BINDERS = (Aggregate, Filter, Quantify, TopN)
 
 
@@ -85,18 +90,22 @@ def _chain_names(node: Sequence) -> set[str] | None:
     return found
 
 
-def memoized(node: Node, run: Fn) -> Fn:
-    """``run`` (the compiled ``node``) answering from the memo while its entry holds."""
+def memoized(node: Node, run: Fn, version: Version | None = None) -> Fn:
+    """``run`` (the compiled ``node``) answering from the memo while its entry holds. A
+    ``version`` of the node's own (None from it: none) replaces the index's version for the
+    types it reads."""
     if free_names(node) != set():
         return run
     key, kinds = repr(node), read_types(node)
 
     def cached(c: Context, e: Env) -> Any:
-        memo, version, as_of = c.memo, c.version(kinds), c.as_of
+        memo, as_of = c.memo, c.as_of
+        own = version(c) if version is not None else None
+        version_now = c.version(kinds) if own is None else own
         entry = memo.get(key)
         if (
             entry is not None
-            and entry.version == version
+            and entry.version == version_now
             and entry.at <= as_of
             and (entry.hint is None or as_of < entry.hint)
         ):
@@ -106,7 +115,7 @@ def memoized(node: Node, run: Fn) -> Fn:
         found = run(c, e)
         hint, c.hint = c.hint, outer
         c.note(hint)
-        memo[key] = Entry(found, as_of, hint, version)
+        memo[key] = Entry(found, as_of, hint, version_now)
         return found
 
     return cached

@@ -66,7 +66,7 @@ def windowed(
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
     if not found and all(_fixed(p, node.var) for p in parts):
-        return _kept_select(node, types, None, every([truth(p) for p in parts]), None, measure)
+        return KeptSelection(node, types, None, every([truth(p) for p in parts]), None, measure)
     if len(found) != 1:
         return None
     at = found[0]
@@ -109,7 +109,7 @@ def windowed(
 
     if all(_own_only(part, var) for part in others):
         plain = None if measured else select
-        return _kept_select(node, types, window, every([truth(p) for p in others]), plain, measure)
+        return KeptSelection(node, types, window, every([truth(p) for p in others]), plain, measure)
     return None if measured else select
 
 
@@ -128,44 +128,59 @@ class _Kept:
         self.seen = 0
 
 
-def _kept_select(
-    node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
-    passes: Test, plain: Select | None, measure: Fn | None = None,
-) -> Select:  # fmt: skip
+class KeptSelection:
     """The selection when the items other than the window (if any) read only the event:
     which events pass them never changes, so it is kept in the index, each event tested once
     as it arrives, and a reading is two bisects. The earliest event kept in the window has the
     window tested on its key's time (its timestamp), noting when it leaves (the only way the
-    selection changes but for arrivals, which change the index's version). An index built for
-    one evaluation takes ``plain`` (None: the generic path): nothing would reuse what was kept.
-    With a ``measure`` (reading only the item), its values are kept alongside and the selection
-    gives those."""
-    var = node.var
-    name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
+    selection changes but for arrivals that pass, which ``version`` counts). An index built
+    for one evaluation takes ``plain`` (None: the generic path): nothing would reuse what was
+    kept. With a ``measure`` (reading only the item), its values are kept alongside and the
+    selection gives those."""
 
-    def select(c: Context, e: Env) -> list[Any] | None:
+    def __init__(
+        self, node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
+        passes: Test, plain: Select | None, measure: Fn | None = None,
+    ) -> None:  # fmt: skip
+        self.var, self.types, self.window = node.var, types, window
+        self.passes, self.plain, self.measure = passes, plain, measure
+        self.name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
+
+    def version(self, c: Context) -> int | None:
+        """How many events passing the items other than the window there are (None without a
+        kept index): the node's value depends on nothing else but the time, so an arrival
+        that does not pass leaves a memoized value standing."""
+        return len(self._caught_up(c).keys) if c.kept is not None else None
+
+    def _caught_up(self, c: Context) -> _Kept:
+        """The kept events, with those arrived since the last look tested and added."""
         index = c.kept
-        if index is None:
-            return plain(c, e) if plain is not None else None
-        kept = index.memo.get(name)
+        assert index is not None
+        kept = index.memo.get(self.name)
         if kept is None:
-            kept = index.memo[name] = _Kept()
-        old = e.get(var, UNSET)
-        kept.seen, arrived = index.arrived(kept.seen, types)
-        for key, event in arrived:
-            e[var] = event
-            if passes(c, e):
-                at = bisect_right(kept.keys, key)
-                kept.keys.insert(at, key)
-                kept.events.insert(at, event)
-                if measure is not None:
-                    found = measure(c, e)
-                    kept.values.insert(at, found if isinstance(found, list) else [found])
-        restore(e, var, old)
+            kept = index.memo[self.name] = _Kept()
+        kept.seen, arrived = index.arrived(kept.seen, self.types)
+        if arrived:
+            passes, measure, env = self.passes, self.measure, {}
+            for key, event in arrived:
+                env[self.var] = event
+                if passes(c, env):
+                    at = bisect_right(kept.keys, key)
+                    kept.keys.insert(at, key)
+                    kept.events.insert(at, event)
+                    if measure is not None:
+                        found = measure(c, env)
+                        kept.values.insert(at, found if isinstance(found, list) else [found])
+        return kept
+
+    def __call__(self, c: Context, e: Env) -> list[Any] | None:
+        if c.kept is None:
+            return self.plain(c, e) if self.plain is not None else None
+        kept, window, measured = self._caught_up(c), self.window, self.measure is not None
         visible = bisect_right(kept.keys, (c.as_of, LAST))
         if window is None:
             c.note(c.upcoming)
-            return _taken(kept, 0, visible, measure is not None)
+            return _taken(kept, 0, visible, measured)
         span = _span(window, c, e, kept.keys, visible)
         if span is None:
             return None
@@ -173,9 +188,7 @@ def _kept_select(
         lo, hi = span
         if lo < hi and not window.holds(c, e, kept.keys[lo][0]):
             lo += 1
-        return _taken(kept, lo, hi, measure is not None)
-
-    return select
+        return _taken(kept, lo, hi, measured)
 
 
 def _taken(kept: _Kept, lo: int, hi: int, measured: bool) -> list[Any]:
