@@ -33,32 +33,21 @@ def restore(env: Env, name: str, old: Any) -> None:
 def every(tests: Sequence[Test]) -> Test:
     """All of ``tests`` in order, stopping at the first false one: nested ``and``s, which
     cost less per call than ``all`` over a generator (conditions run once per event)."""
-    if not tests:
-        return _true
-    first = tests[0]
-    if len(tests) == 1:
-        return first
-    rest = every(tests[1:])
-    return lambda c, e: first(c, e) and rest(c, e)
+    return _joined(tests, conjunction=True)
 
 
 def either(tests: Sequence[Test]) -> Test:
     """Any of ``tests`` in order, stopping at the first true one (as ``every``)."""
-    if not tests:
-        return _false
-    first = tests[0]
-    if len(tests) == 1:
-        return first
-    rest = either(tests[1:])
+    return _joined(tests, conjunction=False)
+
+
+def _joined(tests: Sequence[Test], *, conjunction: bool) -> Test:
+    if len(tests) <= 1:
+        return tests[0] if tests else (lambda c, e: conjunction)
+    first, rest = tests[0], _joined(tests[1:], conjunction=conjunction)
+    if conjunction:
+        return lambda c, e: first(c, e) and rest(c, e)
     return lambda c, e: first(c, e) or rest(c, e)
-
-
-def _true(c: Context, e: Env) -> bool:
-    return True
-
-
-def _false(c: Context, e: Env) -> bool:
-    return False
 
 
 class Context:
