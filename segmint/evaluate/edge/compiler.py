@@ -242,9 +242,13 @@ def _aggregate(node: Aggregate) -> Fn:
     select = windowed(node, truth, value)
     measured = windowed(node, truth, value, measured=True) if measure is not None else None
 
+    counted = select if measure is None and isinstance(select, KeptSelection) else None
+
     def run(c: Context, e: Env) -> Any:
         if measured is not None and (found := measured(c, e)) is not None:
             return semantics.aggregate(function, found)
+        if counted is not None and (count := counted.count(c, e)) is not None:
+            return count
         old = e.get(var, UNSET)
         kept = select(c, e) if select is not None else None
         if kept is None:
@@ -411,8 +415,11 @@ def _quantify(node: Quantify) -> Test:
     source, var, condition = items(node.source, reads(node)), node.var, truth(node.condition)
     universal = node.kind != "exists"
     select = windowed(node, truth, value) if not universal else None
+    counted = select if isinstance(select, KeptSelection) else None
 
     def run(c: Context, e: Env) -> bool:
+        if counted is not None and (count := counted.count(c, e)) is not None:
+            return count > 0
         if select is not None and (kept := select(c, e)) is not None:
             return bool(kept)
         old = e.get(var, UNSET)

@@ -176,11 +176,27 @@ class KeptSelection:
     def __call__(self, c: Context, e: Env) -> list[Any] | None:
         if c.kept is None:
             return self.plain(c, e) if self.plain is not None else None
-        kept, window, measured = self._caught_up(c), self.window, self.measure is not None
+        found = self._range(c, e)
+        if found is None:
+            return None
+        kept, lo, hi = found
+        if self.measure is None:
+            return kept.events[lo:hi]
+        return [value for values in kept.values[lo:hi] for value in values]
+
+    def count(self, c: Context, e: Env) -> int | None:
+        """How many events the selection holds, without listing them (None: ask ``self``)."""
+        found = self._range(c, e) if c.kept is not None else None
+        return None if found is None else found[2] - found[1]
+
+    def _range(self, c: Context, e: Env) -> tuple[_Kept, int, int] | None:
+        """The kept events and the positions of those selected, from ``lo`` to ``hi``; None
+        when the window has no closed form here (the generic path answers)."""
+        kept, window = self._caught_up(c), self.window
         visible = bisect_right(kept.keys, (c.as_of, LAST))
         if window is None:
             c.note(c.upcoming)
-            return _taken(kept, 0, visible, measured)
+            return kept, 0, visible
         span = _span(window, c, e, kept.keys, visible)
         if span is None:
             return None
@@ -188,14 +204,7 @@ class KeptSelection:
         lo, hi = span
         if lo < hi and not window.holds(c, e, kept.keys[lo][0]):
             lo += 1
-        return _taken(kept, lo, hi, measured)
-
-
-def _taken(kept: _Kept, lo: int, hi: int, measured: bool) -> list[Any]:
-    """The kept events from ``lo`` to ``hi``, or their measure's values."""
-    if not measured:
-        return kept.events[lo:hi]
-    return [value for values in kept.values[lo:hi] for value in values]
+        return kept, lo, hi
 
 
 def _fixed(node: Node, var: str) -> bool:
