@@ -295,13 +295,7 @@ class Processor:
             self._arm(key, segment, hint)
             if outcome.member == (segment in state.members):
                 continue
-            labels = self.segments.labels[segment]
-            if outcome.member:
-                state.members.add(segment)
-                state.labels |= labels
-            else:
-                state.members.discard(segment)
-                state.labels -= labels
+            state.realize(segment, self.segments.labels[segment], outcome.member)
             status = "entered" if outcome.member else "exited"
             trigger = Trigger.CLOCK if from_timer else Trigger.EVENT
             self._emit(Transition(key, segment, status, at, trigger=trigger))

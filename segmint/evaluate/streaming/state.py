@@ -31,6 +31,8 @@ class ProfileState:
     members: set[str] = field(default_factory=set)
     #: ``events`` by type, in the same order: evaluations read only the types they test.
     index: EventIndex = field(default_factory=EventIndex)
+    #: What ``data`` gave, until a status changes (events and index are read in place).
+    _snapshot: IndexedProfile | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, data: ProfileData) -> ProfileState:
@@ -57,5 +59,19 @@ class ProfileState:
         """Whether the profile holds nothing: no attribute, event or realized segment."""
         return not (self.attributes or self.events or self.labels)
 
+    def realize(self, segment: str, labels: frozenset[str], member: bool) -> None:
+        """The profile's new status in a segment, and the names ``inSegment`` reads it by."""
+        if member:
+            self.members.add(segment)
+            self.labels |= labels
+        else:
+            self.members.discard(segment)
+            self.labels -= labels
+        self._snapshot = None
+
     def data(self) -> ProfileData:
-        return IndexedProfile(self.attributes, self.events, frozenset(self.labels), self.index)
+        """The profile as an evaluation reads it: made again only after a status changed."""
+        if self._snapshot is None:
+            labels = frozenset(self.labels)
+            self._snapshot = IndexedProfile(self.attributes, self.events, labels, self.index)
+        return self._snapshot
