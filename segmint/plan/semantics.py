@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -208,17 +210,42 @@ def arith(op: str, left: Any, right: Any) -> Any:
     return math.fmod(left, right)
 
 
-def aggregate(function: str, values: Iterable[Any]) -> Any:
-    """``sum``/``average``/``min``/``max`` over the present numbers of ``values``: the sum of
-    nothing is 0, the others of nothing are missing."""
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """An aggregate over the values seen so far: how many numbers, and their sum (a left fold in
+    order, so that more values extend it exactly) or their minimum or maximum (0 before any)."""
+
+    count: int = 0
+    total: Any = 0
+
+
+def accumulate(function: str, partial: Partial, values: Iterable[Any]) -> Partial:
+    """``partial`` extended by the present numbers of ``values``: the same as accumulating all
+    of them at once, so a running aggregate never has to start over while values only
+    arrive."""
     numbers = [value for value in values if _is_number(value)]
-    if function == "sum":
-        return sum(numbers)
     if not numbers:
+        return partial
+    if function in ("sum", "average"):
+        total = functools.reduce(operator.add, numbers, partial.total)
+    else:
+        pick = min if function == "min" else max
+        total = pick([partial.total, *numbers] if partial.count else numbers)
+    return Partial(partial.count + len(numbers), total)
+
+
+def finish(function: str, partial: Partial) -> Any:
+    """The aggregate's value: the sum of nothing is 0, the others of nothing are missing."""
+    if function == "sum":
+        return partial.total
+    if not partial.count:
         return None
-    if function == "average":
-        return sum(numbers) / len(numbers)
-    return min(numbers) if function == "min" else max(numbers)
+    return partial.total / partial.count if function == "average" else partial.total
+
+
+def aggregate(function: str, values: Iterable[Any]) -> Any:
+    """``sum``/``average``/``min``/``max`` over the present numbers of ``values``."""
+    return finish(function, accumulate(function, Partial(), values))
 
 
 # Patterns -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Windowed counts, sums and ``exists`` answered by bisect (``edge.ranges``) equal the reference:
-on random windows (of every form PQL has: most take the bisect path, the rest fall back), event
-types and extra conditions, from scratch and from the streaming state's kept index with its
-memo and its kept selections (``ranges._kept_select``) while events arrive out of order."""
+"""Windowed counts, aggregates and ``exists`` answered by bisect (``edge.ranges``) equal the
+reference: on random windows (of every form PQL has: most take the bisect path, the rest fall
+back), event types and extra conditions, from scratch and from the streaming state's kept index
+with its memo, its kept selections (``ranges.KeptSelection``) and their running aggregates while
+events arrive out of order."""
 
 from __future__ import annotations
 
@@ -34,11 +35,13 @@ def windowed_texts(draw: st.DrawFn) -> str:
     occurs = f"X.timestamp occurs {tail}"
     condition = draw(st.sampled_from([f"{test} and {extra}{occurs}", f"{occurs} and {test}"]))
     count = draw(st.integers(0, 2))
+    function = draw(st.sampled_from(["sum", "average", "min", "max"]))
     return draw(
         st.sampled_from(
             [
                 f"(select X from xEvent where {condition}).count() > {count}",
-                f"(sum X.commerce.order.priceTotal over X from xEvent where {condition}) > 7",
+                f"({function} X.commerce.order.priceTotal over X from xEvent where {condition})"
+                f" > {count * 20 + 7}",
                 f"exists X from xEvent where {condition}",
             ]
         )

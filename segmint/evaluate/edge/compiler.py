@@ -17,7 +17,7 @@ from typing import Any
 from segmint.evaluate import builtins
 from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, Test, either, every, restore
 from segmint.evaluate.edge.memo import Version, memoized
-from segmint.evaluate.edge.ranges import KeptSelection, Select, windowed
+from segmint.evaluate.edge.ranges import KeptSelection, Select, measured, windowed
 from segmint.evaluate.edge.sequence import compile_sequence
 from segmint.evaluate.edge.types import Types, reads
 from segmint.evaluate.edge.windows import CompiledWindow
@@ -240,13 +240,16 @@ def _aggregate(node: Aggregate) -> Fn:
     condition = truth(node.condition) if node.condition is not None else None
     measure = value(node.value) if node.value is not None else None
     select = windowed(node, truth, value)
-    measured = windowed(node, truth, value, measured=True) if measure is not None else None
+    kept_measure = measured(node, truth, value)
 
     counted = select if measure is None and isinstance(select, KeptSelection) else None
 
     def run(c: Context, e: Env) -> Any:
-        if measured is not None and (found := measured(c, e)) is not None:
-            return semantics.aggregate(function, found)
+        if (
+            kept_measure is not None
+            and (found := kept_measure.aggregate(c, e, function)) is not UNSET
+        ):
+            return found
         if counted is not None and (count := counted.count(c, e)) is not None:
             return count
         old = e.get(var, UNSET)
@@ -268,7 +271,7 @@ def _aggregate(node: Aggregate) -> Fn:
         restore(e, var, old)
         return semantics.aggregate(function, values)
 
-    return memoized(node, run, _kept_version(measured, select))
+    return memoized(node, run, _kept_version(kept_measure, select))
 
 
 @value.register

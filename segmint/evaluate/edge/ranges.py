@@ -28,6 +28,7 @@ from segmint.evaluate.edge.events import LAST, Key
 from segmint.evaluate.edge.memo import free_names
 from segmint.evaluate.edge.types import own_field, reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
+from segmint.plan import semantics
 from segmint.plan.nodes import (
     Aggregate,
     And,
@@ -45,24 +46,32 @@ Select = Callable[[Context, Env], list[Any] | None]
 
 
 def windowed(
+    node: Aggregate | Quantify, truth: Callable[[Node], Test], value: Callable[[Node], Fn]
+) -> Select | None:
+    """The bisect selection for a collection node over typed events, if its shape allows."""
+    return _selection(node, truth, value, None)
+
+
+def measured(
+    node: Aggregate, truth: Callable[[Node], Test], value: Callable[[Node], Fn]
+) -> KeptSelection | None:
+    """The kept selection of an aggregate whose measure reads only the item, keeping the
+    measure's values to aggregate them (``KeptSelection.aggregate``), if its shape allows."""
+    if node.value is None or not _fixed(node.value, node.var):
+        return None
+    found = _selection(node, truth, value, value(node.value))
+    return found if isinstance(found, KeptSelection) else None
+
+
+def _selection(
     node: Aggregate | Quantify,
     truth: Callable[[Node], Test],
     value: Callable[[Node], Fn],
-    measured: bool = False,
+    measure: Fn | None,
 ) -> Select | None:
-    """The bisect selection for a collection node over typed events, if its shape allows.
-    ``measured``: the selection's values of the aggregate's measure instead (flattened), from
-    a kept index only (else None), where the measure reads only the item."""
     types, condition = reads(node), node.condition
     if not isinstance(node.source, Events) or types is None or condition is None:
         return None
-    measure: Fn | None = None
-    if measured:
-        if not isinstance(node, Aggregate) or node.value is None:
-            return None
-        if not _fixed(node.value, node.var):
-            return None
-        measure = value(node.value)
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
     if not found and all(_fixed(p, node.var) for p in parts):
@@ -108,16 +117,16 @@ def windowed(
         return kept
 
     if all(_own_only(part, var) for part in others):
-        plain = None if measured else select
+        plain = None if measure is not None else select
         return KeptSelection(node, types, window, every([truth(p) for p in others]), plain, measure)
-    return None if measured else select
+    return None if measure is not None else select
 
 
 class _Kept:
     """The events of a reading's types that pass its items other than the window, in key
     order."""
 
-    __slots__ = ("events", "keys", "seen", "values")
+    __slots__ = ("events", "keys", "partial", "seen", "values")
 
     def __init__(self) -> None:
         self.keys: list[Key] = []
@@ -126,6 +135,8 @@ class _Kept:
         self.values: list[list[Any]] = []
         #: How many of the index's events have been looked at (``EventIndex.arrived``).
         self.seen = 0
+        #: The measure's aggregate over the kept positions from lo to hi, as last read.
+        self.partial: tuple[int, int, semantics.Partial] | None = None
 
 
 class KeptSelection:
@@ -135,8 +146,8 @@ class KeptSelection:
     window tested on its key's time (its timestamp), noting when it leaves (the only way the
     selection changes but for arrivals that pass, which ``version`` counts). An index built
     for one evaluation takes ``plain`` (None: the generic path): nothing would reuse what was
-    kept. With a ``measure`` (reading only the item), its values are kept alongside and the
-    selection gives those."""
+    kept. With a ``measure`` (reading only the item), its values are kept alongside for
+    ``aggregate``."""
 
     def __init__(
         self, node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
@@ -166,6 +177,8 @@ class KeptSelection:
                 env[self.var] = event
                 if passes(c, env):
                     at = bisect_right(kept.keys, key)
+                    if at < len(kept.keys):  # a late arrival moves the positions after it
+                        kept.partial = None
                     kept.keys.insert(at, key)
                     kept.events.insert(at, event)
                     if measure is not None:
@@ -180,9 +193,25 @@ class KeptSelection:
         if found is None:
             return None
         kept, lo, hi = found
-        if self.measure is None:
-            return kept.events[lo:hi]
-        return [value for values in kept.values[lo:hi] for value in values]
+        return kept.events[lo:hi]
+
+    def aggregate(self, c: Context, e: Env, function: str) -> Any:
+        """The measure's ``function`` over the selection (UNSET: ask ``self``), extending the
+        last reading's aggregate when the selection only grew at its end: a sum or average
+        over a long window costs what arrived since, not the window's length."""
+        found = self._range(c, e) if c.kept is not None else None
+        if found is None:
+            return UNSET
+        kept, lo, hi = found
+        last = kept.partial
+        if last is not None and last[0] == lo and last[1] <= hi:
+            start, partial = last[1], last[2]
+        else:
+            start, partial = lo, semantics.Partial()
+        fresh = [value for values in kept.values[start:hi] for value in values]
+        partial = semantics.accumulate(function, partial, fresh)
+        kept.partial = (lo, hi, partial)
+        return semantics.finish(function, partial)
 
     def count(self, c: Context, e: Env) -> int | None:
         """How many events the selection holds, without listing them (None: ask ``self``)."""
