@@ -16,6 +16,7 @@ from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.compiler import truth, value
 from segmint.evaluate.edge.ranges import windowed
 from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.streaming.state import ProfileState
 from segmint.plan.nodes import Aggregate, Compare
 from tests.conformance.strategies import EVENT_TYPES, Data, as_of_instants, data_sets
 from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_members
@@ -29,19 +30,30 @@ _EXTRA = st.sampled_from(
 
 
 @st.composite
-def windowed_texts(draw: st.DrawFn) -> str:
+def conditions(draw: st.DrawFn) -> str:
+    """An event type test and a window on X's timestamp, perhaps with another item."""
     kind, other, extra, tail = draw(_TYPES), draw(_TYPES), draw(_EXTRA), draw(tails)
     test = draw(st.sampled_from([f"X.eventType = {kind}", f"X.eventType in [{kind}, {other}]"]))
     occurs = f"X.timestamp occurs {tail}"
-    condition = draw(st.sampled_from([f"{test} and {extra}{occurs}", f"{occurs} and {test}"]))
-    count = draw(st.integers(0, 2))
+    return draw(st.sampled_from([f"{test} and {extra}{occurs}", f"{occurs} and {test}"]))
+
+
+@st.composite
+def aggregate_texts(draw: st.DrawFn) -> str:
     function = draw(st.sampled_from(["sum", "average", "min", "max"]))
+    threshold = draw(st.sampled_from([7, 27, 47]))
+    condition = draw(conditions())
+    return f"({function} X.commerce.order.priceTotal over X from xEvent where {condition}) > {threshold}"
+
+
+@st.composite
+def windowed_texts(draw: st.DrawFn) -> str:
+    condition, count = draw(conditions()), draw(st.integers(0, 2))
     return draw(
         st.sampled_from(
             [
                 f"(select X from xEvent where {condition}).count() > {count}",
-                f"({function} X.commerce.order.priceTotal over X from xEvent where {condition})"
-                f" > {count * 20 + 7}",
+                draw(aggregate_texts()),
                 f"exists X from xEvent where {condition}",
             ]
         )
@@ -79,3 +91,33 @@ def test_windowed_equals_reference(
             assert result.members == reference_members(plans, ordered, as_of), (device, as_of)
         order.shuffle(events)
         check_arriving(edge, plans, profile, events, instants, device)
+
+
+@_SETTINGS
+@given(
+    data_sets(),
+    aggregate_texts(),
+    st.lists(as_of_instants(), min_size=1, max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_running_aggregates_follow_each_arrival(
+    data: Data, text: str, instants: list[datetime], order: random.Random
+) -> None:
+    """Events arrive one at a time, in any order, and the streaming state is read once after
+    each (as the stream reads it, with no search for the next change), at varying instants: aggregates extended from one reading to the next (and restarted when
+    the window's start moves or an event arrives late) equal the reference."""
+    plans = corpus([text], combine=False)
+    assume(plans is not None)
+    assert plans is not None
+    edge = EdgeSegments(plans)
+    for device, profile in profiles_of(data).items():
+        events = list(profile.events)
+        order.shuffle(events)
+        state = ProfileState.of(ProfileData(profile.attributes))
+        for step, event in enumerate(events):
+            state.add(event)
+            as_of = instants[step % len(instants)]
+            seen = ProfileData(profile.attributes, list(state.events))
+            outcomes = edge.outcomes(state.data(), as_of)
+            found = {segment for segment, outcome in outcomes.items() if outcome.member}
+            assert found == reference_members(plans, seen, as_of), (device, step, as_of)
