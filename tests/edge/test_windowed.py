@@ -23,7 +23,8 @@ from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_m
 from tests.plan.test_roundtrip import tails
 
 _SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-_TYPES = st.sampled_from([f'"{kind}"' for kind in EVENT_TYPES])
+_QUOTED = [f'"{kind}"' for kind in EVENT_TYPES]
+_TYPES = st.sampled_from(_QUOTED)
 _EXTRA = st.sampled_from(
     ["", "X.commerce.order.priceTotal > 5 and ", 'X.search.keywords.contains("sneakers") and ']
 )
@@ -38,12 +39,24 @@ def conditions(draw: st.DrawFn) -> str:
     return draw(st.sampled_from([f"{test} and {extra}{occurs}", f"{occurs} and {test}"]))
 
 
-@st.composite
-def aggregate_texts(draw: st.DrawFn) -> str:
+def _aggregate_over(draw: st.DrawFn, condition: str) -> str:
     function = draw(st.sampled_from(["sum", "average", "min", "max"]))
     threshold = draw(st.sampled_from([7, 27, 47]))
-    condition = draw(conditions())
     return f"({function} X.commerce.order.priceTotal over X from xEvent where {condition}) > {threshold}"
+
+
+@st.composite
+def aggregate_texts(draw: st.DrawFn) -> str:
+    return _aggregate_over(draw, draw(conditions()))
+
+
+@st.composite
+def running_texts(draw: st.DrawFn) -> str:
+    """An aggregate over events of every type, in a window of a closed form or in none: read
+    through a kept selection."""
+    window = draw(st.sampled_from(["", " and X.timestamp occurs <= 3 days before now",
+                                   " and X.timestamp occurs < 20 hours before now"]))  # fmt: skip
+    return _aggregate_over(draw, f"X.eventType in [{', '.join(_QUOTED)}]{window}")
 
 
 @st.composite
@@ -96,7 +109,7 @@ def test_windowed_equals_reference(
 @_SETTINGS
 @given(
     data_sets(),
-    aggregate_texts(),
+    running_texts(),
     st.lists(as_of_instants(), min_size=1, max_size=4),
     st.randoms(use_true_random=False),
 )
