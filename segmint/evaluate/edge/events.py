@@ -87,11 +87,19 @@ class EventIndex:
             keys = self._keys[kind] = []
             self._items[kind] = []
         self._counts[kind] = len(keys) + 1
-        at = bisect_right(keys, key)
-        keys.insert(at, key)
-        self._items[kind].insert(at, event)
+        if not keys or keys[-1] <= key:  # in time order, as events mostly arrive
+            keys.append(key)
+            self._items[kind].append(event)
+        else:
+            at = bisect_right(keys, key)
+            keys.insert(at, key)
+            self._items[kind].insert(at, event)
         self._log.append((key, kind, event))
-        insort(self._stamps, stamp)
+        stamps = self._stamps
+        if not stamps or stamps[-1] <= stamp:
+            stamps.append(stamp)
+        else:
+            insort(stamps, stamp)
 
     def version(self, types: frozenset[str] | None) -> int:
         """A number that grows whenever an event a reading of ``types`` (None: of any type)
