@@ -6,10 +6,10 @@ once, cold (the one-profile read from the store, then kept in memory); the loade
 measure the steady state, answered from memory. Each cell is the median of ``--repeats`` runs.
 
 Then streaming collection (``POST /collection/web``): new events of the demo's people in arrays
-of 100, sent by several clients as fast as answers come back (each answer means the events
-and the membership changes they caused are committed), against the same number of events
-uploaded as one JSONL file to ``/batches`` on the same server (bulk ingestion, no streaming
-evaluation). Collection writes, so it runs on a copy of the cached workspace.
+of 100, sent by 4 and by 16 concurrent clients as fast as answers come back (each answer means
+the events and the membership changes they caused are committed; more clients keep more calls
+waiting, so group commits grow), against the same number of events uploaded as one JSONL file
+to ``/batches`` on the same server (bulk ingestion, no streaming evaluation). Collection writes, so it runs on a copy of the cached workspace.
 
     python benchmarks/api.py --profiles 5000 --seconds 5 --repeats 3
 """
@@ -45,7 +45,8 @@ from segmint.store.workspace import Workspace
 DATA = Path(__file__).parent / ".data"
 #: Concurrent client connections.
 CLIENTS = 32
-#: Concurrent collection clients, and events per collection call.
+#: Concurrent collection clients (the first row; ``--collectors`` adds more), and events per
+#: collection call.
 COLLECTORS = 4
 ARRAY = 100
 EVENT_TYPES = ("web.webpagedetails.pageViews", "commerce.productViews", "search",
@@ -250,8 +251,10 @@ def new_events(identities: list[str], start: datetime) -> Iterator[dict[str, obj
         index += 1
 
 
-async def stream(pool: Connections, events: Iterator[dict[str, object]], seconds: float) -> Run:
-    """Arrays of ``ARRAY`` events from ``COLLECTORS`` clients, each sending its next array as
+async def stream(
+    pool: Connections, events: Iterator[dict[str, object]], clients: int, seconds: float
+) -> Run:
+    """Arrays of ``ARRAY`` events from ``clients`` clients, each sending its next array as
     soon as the last is answered; ``achieved`` counts events per second."""
     latencies: list[float] = []
     failures = 0
@@ -267,7 +270,7 @@ async def stream(pool: Connections, events: Iterator[dict[str, object]], seconds
             failures += status != 200
 
     begin = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(COLLECTORS)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     return Run(len(latencies) * ARRAY / (time.perf_counter() - begin), latencies, failures)
 
 
@@ -286,31 +289,36 @@ async def bulk(port: int, token: str, events: list[dict[str, object]]) -> float:
 
 
 async def collect(
-    port: int, token: str, identities: list[str], start: datetime, seconds: float, repeats: int
-) -> Table:
+    port: int, token: str, identities: list[str], start: datetime, seconds: float, repeats: int,
+    collectors: list[int],
+) -> Table:  # fmt: skip
     events = new_events(identities, start)
-    pool = Connections("127.0.0.1", port, COLLECTORS, token)
+    pool = Connections("127.0.0.1", port, max(collectors), token)
     await pool.open()
     try:
-        runs = [await stream(pool, events, seconds) for _ in range(repeats)]
+        runs = {
+            clients: [await stream(pool, events, clients, seconds) for _ in range(repeats)]
+            for clients in collectors
+        }
     finally:
         await pool.close()
-    sent = sum(len(run.latencies) for run in runs) * ARRAY // repeats
+    sent = sum(len(run.latencies) for run in runs[collectors[0]]) * ARRAY // repeats
     baseline = [await bulk(port, token, [next(events) for _ in range(sent)])
                 for _ in range(repeats)]  # fmt: skip
-    rate = median_of(runs, lambda run: run.achieved)
     bulk_rate = statistics.median(baseline)
-    view = Table(title=f"Streaming collection: arrays of {ARRAY} from {COLLECTORS} clients, "
-                 f"{seconds:.0f} s per run, median of {repeats} runs")  # fmt: skip
-    for column in ("path", "events/s", "failed calls", "p50 ms per call", "p99 ms per call",
-                   "vs bulk upload"):  # fmt: skip
+    view = Table(title=f"Streaming collection: arrays of {ARRAY}, {seconds:.0f} s per run, "
+                 f"median of {repeats} runs")  # fmt: skip
+    for column in ("path", "clients", "events/s", "failed calls", "p50 ms per call",
+                   "p99 ms per call", "vs bulk upload"):  # fmt: skip
         view.add_column(column, justify="right")
-    view.add_row("POST /collection/web (durable, evaluated)", f"{rate:,.0f}",
-                 str(sum(run.failures for run in runs)),
-                 f"{median_of(runs, lambda run: run.p(0.5)):.1f}",
-                 f"{median_of(runs, lambda run: run.p(0.99)):.1f}",
-                 f"{rate / bulk_rate:.2f}x")  # fmt: skip
-    view.add_row(f"POST /batches, {sent:,} events in one JSONL file (baseline)",
+    for clients, done in runs.items():
+        rate = median_of(done, lambda run: run.achieved)
+        view.add_row("POST /collection/web (durable, evaluated)", str(clients), f"{rate:,.0f}",
+                     str(sum(run.failures for run in done)),
+                     f"{median_of(done, lambda run: run.p(0.5)):.1f}",
+                     f"{median_of(done, lambda run: run.p(0.99)):.1f}",
+                     f"{rate / bulk_rate:.2f}x")  # fmt: skip
+    view.add_row(f"POST /batches, {sent:,} events in one JSONL file (baseline)", "1",
                  f"{bulk_rate:,.0f}", "0", "", "", "1.00x")  # fmt: skip
     return view
 
@@ -352,6 +360,8 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[50, 100, 200])
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--collectors", type=int, nargs="+", default=[COLLECTORS, 16],
+                        help="concurrent collection clients, one row each")  # fmt: skip
     args = parser.parse_args()
     workspace, tokens, identities = prepare(args.profiles)
     console = Console(width=140)
@@ -365,7 +375,8 @@ def main() -> None:
         start = data_end(copy)
         with serving(copy) as port:
             console.print(asyncio.run(collect(
-                port, tokens[Role.WRITE], identities, start, args.seconds, args.repeats
+                port, tokens[Role.WRITE], identities, start, args.seconds, args.repeats,
+                args.collectors,
             )))  # fmt: skip
 
 
