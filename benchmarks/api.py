@@ -9,7 +9,8 @@ Then streaming collection (``POST /collection/web``): new events of the demo's p
 of 100, sent by 4 and by 16 concurrent clients as fast as answers come back (each answer means
 the events and the membership changes they caused are committed; more clients keep more calls
 waiting, so group commits grow), against the same number of events uploaded as one JSONL file
-to ``/batches`` on the same server (bulk ingestion, no streaming evaluation). Collection writes, so it runs on a copy of the cached workspace.
+to ``/batches`` on the same server (bulk ingestion, no streaming evaluation). Collection
+writes, so it runs on a copy of the cached workspace.
 
     python benchmarks/api.py --profiles 5000 --seconds 5 --repeats 3
 """
