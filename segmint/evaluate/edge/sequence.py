@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, Test, restore
-from segmint.evaluate.edge.sequence_scan import ScanStep, relative_windows, scan, scan_kept
+from segmint.evaluate.edge.sequence_scan import (
+    ScanStep,
+    Times,
+    relative_windows,
+    scan,
+    scan_kept,
+)
 from segmint.evaluate.edge.types import reads
 from segmint.evaluate.edge.windows import CompiledWindow, Fn, depends_on_time
 from segmint.plan.nodes import Events, Node, Sequence
@@ -81,7 +87,7 @@ def compile_sequence(
     types = _kept_types(node, scanned)
     name = f"kept:{node!r}"
 
-    def kept_times(c: Context, e: Env, types: frozenset[str]) -> list[list[datetime]]:
+    def kept_times(c: Context, e: Env, types: frozenset[str]) -> list[Times]:
         """Per step, the sorted times of the visible events passing its condition, kept in the
         index and brought up to date with the events that arrived since."""
         index = c.index
@@ -96,7 +102,7 @@ def compile_sequence(
                 if condition(c, e):
                     insort(times, event[time])
                 restore(e, label, old)
-        return [times[: bisect_right(times, c.as_of)] for times in kept.times]
+        return [Times(times, 0, bisect_right(times, c.as_of)) for times in kept.times]
 
     def run(c: Context, e: Env) -> bool:
         if scanned is not None and types is not None and c.kept is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, Test, restore
 from segmint.evaluate.edge.memo import free_names
@@ -31,6 +31,22 @@ from segmint.plan.nodes import Bound, Get, Sequence, Var, Window
 #: A compiled step: label, condition, its WHEN when that reads no label, its relative WHEN,
 #: and COUNT.
 ScanStep = tuple[str, Test, CompiledWindow | None, Window | None, int]
+
+
+class Times(NamedTuple):
+    """The sorted ``times[lo:hi]``, not copied: a step's feasible times can be most of a long
+    history, and a pass mostly needs only the first of them."""
+
+    times: list[datetime]
+    lo: int
+    hi: int
+
+    @classmethod
+    def of(cls, times: list[datetime]) -> Times:
+        return cls(times, 0, len(times))
+
+    def listed(self) -> list[datetime]:
+        return self.times[self.lo : self.hi]
 
 
 def relative_windows(node: Sequence) -> list[Window | None] | None:
@@ -74,7 +90,7 @@ def scan(
     """Whether the time-ordered ``events`` match every step, step by step."""
     at = [event[time] for event in events]
 
-    def passing(index: int, after: datetime | None) -> list[datetime]:
+    def passing(index: int, after: datetime | None) -> Times:
         label, condition, window, _, _ = steps[index]
         start = 0 if after is None else bisect_right(at, after)
         old = e.get(label, UNSET)
@@ -84,76 +100,82 @@ def scan(
             if condition(c, e) and (window is None or window.holds(c, e, event[time])):
                 times.append(event[time])
         restore(e, label, old)
-        return times
+        return Times.of(times)
 
     return _feasible(steps, passing)
 
 
-def scan_kept(c: Context, e: Env, steps: list[ScanStep], times: list[list[datetime]]) -> bool:
+def scan_kept(c: Context, e: Env, steps: list[ScanStep], visible: list[Times]) -> bool:
     """``scan`` given, for each step, the sorted times of the visible events passing its
     condition (kept as events arrive, ``sequence``): only WHENs reading no label are left to
     test, on times alone."""
 
-    def passing(index: int, after: datetime | None) -> list[datetime]:
-        found = times[index]
-        start = 0 if after is None else bisect_right(found, after)
+    def passing(index: int, after: datetime | None) -> Times:
+        times, lo, hi = visible[index]
+        start = lo if after is None else bisect_right(times, after, lo, hi)
         window = steps[index][2]
         if window is None:
-            return found[start:]
-        return [t for t in found[start:] if window.holds(c, e, t)]
+            return Times(times, start, hi)
+        return Times.of([t for t in times[start:hi] if window.holds(c, e, t)])
 
     return _feasible(steps, passing)
 
 
-def _feasible(
-    steps: list[ScanStep], passing: Callable[[int, datetime | None], list[datetime]]
-) -> bool:
+def _feasible(steps: list[ScanStep], passing: Callable[[int, datetime | None], Times]) -> bool:
     """Step by step, the times that can complete each step: ``passing(k, after)`` gives the
     times after ``after`` (None: all) of the events that can complete step k on their own."""
-    feasible: list[datetime] | None = None
+    feasible: Times | None = None
     for index, (_, _, _, relative, count) in enumerate(steps):
-        times = passing(index, None if feasible is None else feasible[0])
+        found = passing(index, None if feasible is None else feasible.times[feasible.lo])
         if relative is not None:
             assert feasible is not None
-            times = _admitted(relative, feasible, times)
-        elif count > 1:
-            candidates = times
-            times = [t for t in candidates if bisect_right(candidates, t) >= count]
-        if not times:
+            found = Times.of(_admitted(relative, feasible, found))
+        elif count > 1:  # the times with at least COUNT candidates up to and including them
+            times, lo, hi = found
+            found = (
+                Times(times, bisect_left(times, times[lo + count - 1], lo, hi), hi)
+                if (hi - lo >= count)
+                else Times(times, hi, hi)
+            )
+        if found.lo == found.hi:
             return False
-        feasible = times
+        feasible = found
     return True
 
 
-def _admitted(
-    window: Window, previous: list[datetime], candidates: list[datetime]
-) -> list[datetime]:
+def _admitted(window: Window, previous: Times, candidates: Times) -> list[datetime]:
     """The candidate times that some previous time before them has inside its relative
     window. Both bounds move forward with the previous time, so their instants over the sorted
     previous times are sorted too: the latest previous time passing the start bound is found by
-    bisect, and is the one to test against the end bound."""
-    if not candidates:  # commonly: the later step's events have not come yet
-        return []
-    starts, ends = _instants(window.start, previous), _instants(window.end, previous)
+    bisect (computing the bound's instant only for the times it probes), and is the one to
+    test against the end bound."""
+    times, lo, hi = previous
     kept = []
-    for instant in candidates:
-        last = bisect_left(previous, instant)
-        if window.start is not None:
-            passing = (bisect_right if window.start.inclusive else bisect_left)(starts, instant)
-            last = min(last, passing)
-        if last == 0:
+    for instant in candidates.listed():
+        last = bisect_left(times, instant, lo, hi)
+        start = window.start
+        if start is not None:
+            probe = bisect_right if start.inclusive else bisect_left
+            last = min(last, probe(times, instant, lo, hi, key=_instant_of(start)))
+        if last == lo:
             continue
-        if window.end is not None:
-            end = ends[last - 1]
-            if not (instant <= end if window.end.inclusive else instant < end):
+        end = window.end
+        if end is not None:
+            until = _instant_of(end)(times[last - 1])
+            if not (instant <= until if end.inclusive else instant < until):
                 continue
         kept.append(instant)
     return kept
 
 
-def _instants(bound: Bound | None, previous: list[datetime]) -> list[datetime]:
-    """The bound's instant for each previous time it is anchored on (as
+def _instant_of(bound: Bound) -> Callable[[datetime], datetime]:
+    """The bound's instant for a previous time it is anchored on (as
     ``semantics.bound_instant`` resolves an anchor on an instant)."""
-    if bound is None or bound.unit is None:
-        return previous
-    return [calendar.shift(instant, bound.amount, bound.unit) for instant in previous]
+    amount, unit = bound.amount, bound.unit
+    if unit is None:
+        return _same
+    return lambda instant: calendar.shift(instant, amount, unit)
+
+
+def _same(instant: datetime) -> datetime:
+    return instant
