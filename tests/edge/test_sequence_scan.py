@@ -102,6 +102,26 @@ def test_count_counts_only_after_the_earliest_previous_event() -> None:
     assert _members(text, [*before, event("b2", first + 3 * MINUTE, "c")])
 
 
+def test_a_kept_step_admits_only_previous_events_after_the_step_before() -> None:
+    """B at -2h comes before A, so C (one hour after the later B) has no B more than two
+    hours before it that follows A; read from kept times, the earlier B must stay out."""
+    first = AS_OF - timedelta(days=1)
+    text = (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "v"), B: WHAT(eventType = "c"),'
+        ' C: WHAT(eventType = "p") WHEN(> 2 hours after B)])'
+    )
+    plans = {"s": plan(text)}
+    events = [
+        event("b0", first, "c"),
+        event("a", first + 60 * MINUTE, "v"),
+        event("b1", first + 120 * MINUTE, "c"),
+        event("c", first + 180 * MINUTE, "p"),
+    ]
+    profile = ProfileData({}, events)
+    assert not reference_members(plans, profile, AS_OF)
+    check_arriving(EdgeSegments(plans), plans, profile, events, [AS_OF], "hand-made")
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -135,9 +155,11 @@ def typed_chains(draw: st.DrawFn) -> str:
     steps = []
     for index, label in enumerate(labels):
         step = f"{label}: WHAT(eventType = {draw(_KINDS)}{draw(_EXTRA)})"
-        shape = draw(st.integers(0, 3))
+        shape = draw(st.integers(0, 4))
         if shape == 1 and index > 0:
             step += f" WHEN(<= {draw(st.integers(1, 48))} hours after {labels[index - 1]})"
+        elif shape == 4 and index > 0:
+            step += f" WHEN(> {draw(st.integers(1, 48))} hours after {labels[index - 1]})"
         elif shape == 2:
             step += f" WHEN(<= {draw(st.integers(1, 30))} days before now)"
         elif shape == 3:
