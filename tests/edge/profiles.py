@@ -3,9 +3,12 @@ normalised by the ingestion validator (the shapes an evaluator sees), grouped by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
+
+from hypothesis import reject
 
 from segmint.errors import SegmintError
 from segmint.evaluate.edge import EdgeSegments
@@ -52,17 +55,28 @@ def profiles_of(data: Data) -> dict[str, ProfileData]:
     }
 
 
-def corpus(texts: Iterable[str], combine: bool) -> dict[str, Plan] | None:
-    """Named plans s0, s1, ... (plus a segment of segments), or None when one does not bind."""
+def corpus(texts: Iterable[str], combine: bool) -> dict[str, Plan]:
+    """Named plans s0, s1, ... (plus a segment of segments); Hypothesis rejects the example
+    when one does not bind."""
     plans: dict[str, Plan] = {}
     try:
         for index, text in enumerate(texts):
             plans[f"s{index}"] = plan(text)
     except SegmintError:
-        return None
+        reject()
     if combine and len(plans) > 1:
         plans["both"] = plan('inSegment("s0") and not inSegment("s1")')
     return plans
+
+
+def arrivals(
+    data: Data, order: random.Random
+) -> Iterator[tuple[str, ProfileData, list[dict[str, Any]]]]:
+    """Each device's profile and its events in the order they arrive: shuffled by ``order``."""
+    for device, profile in profiles_of(data).items():
+        events = list(profile.events)
+        order.shuffle(events)
+        yield device, profile, events
 
 
 def reference_members(plans: dict[str, Plan], profile: ProfileData, as_of: datetime) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
@@ -38,8 +38,6 @@ def test_edge_equals_reference(
     data: Data, texts: list[str], as_of: datetime, combine: bool
 ) -> None:
     plans = corpus(texts, combine)
-    assume(plans is not None)
-    assert plans is not None
     edge = EdgeSegments(plans)
     for device, profile in profiles_of(data).items():
         result = edge.evaluate(profile, as_of)

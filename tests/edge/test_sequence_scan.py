@@ -22,7 +22,13 @@ from tests.conformance.strategies import (
     chains,
     data_sets,
 )
-from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_members
+from tests.edge.profiles import (
+    arrivals,
+    check_arriving,
+    corpus,
+    profiles_of,
+    reference_members,
+)
 from tests.evaluate.helpers import AS_OF, event, plan
 
 MINUTE = timedelta(minutes=1)
@@ -130,8 +136,6 @@ def test_a_kept_step_admits_only_previous_events_after_the_step_before() -> None
 @given(data=data_sets(), text=chains(), as_of=as_of_instants())
 def test_scanned_chains_equal_the_reference(data: Data, text: str, as_of: datetime) -> None:
     plans = corpus([text], combine=False)
-    assume(plans is not None)
-    assert plans is not None
     root = plans["s0"].root
     assume(relative_windows(root.item if isinstance(root, Not) else root) is not None)
     edge = EdgeSegments(plans)
@@ -181,10 +185,7 @@ def test_kept_chain_times_equal_the_reference(
     """Events arriving out of order into the kept index: the chain read from each step's kept
     times answers as the reference does, and as an evaluation from scratch."""
     plans = corpus([text], combine=False)
-    assert plans is not None
     assert relative_windows(_chain(text)) is not None
     edge = EdgeSegments(plans)
-    for device, profile in profiles_of(data).items():
-        events = list(profile.events)
-        order.shuffle(events)
+    for device, profile, events in arrivals(data, order):
         check_arriving(edge, plans, profile, events, instants, device)

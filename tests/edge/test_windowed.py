@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
@@ -19,7 +19,13 @@ from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming.state import ProfileState
 from segmint.plan.nodes import Aggregate, Compare
 from tests.conformance.strategies import EVENT_TYPES, Data, as_of_instants, data_sets
-from tests.edge.profiles import check_arriving, corpus, profiles_of, reference_members
+from tests.edge.profiles import (
+    arrivals,
+    check_arriving,
+    corpus,
+    profiles_of,
+    reference_members,
+)
 from tests.plan.test_roundtrip import tails
 
 _SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,8 +99,6 @@ def test_windowed_equals_reference(
     data: Data, texts: list[str], instants: list[datetime], order: random.Random
 ) -> None:
     plans = corpus(texts, combine=False)
-    assume(plans is not None)
-    assert plans is not None
     edge = EdgeSegments(plans)
     for device, profile in profiles_of(data).items():
         events = sorted(profile.events, key=lambda event: event["timestamp"])
@@ -117,15 +121,12 @@ def test_running_aggregates_follow_each_arrival(
     data: Data, text: str, instants: list[datetime], order: random.Random
 ) -> None:
     """Events arrive one at a time, in any order, and the streaming state is read once after
-    each (as the stream reads it, with no search for the next change), at varying instants: aggregates extended from one reading to the next (and restarted when
-    the window's start moves or an event arrives late) equal the reference."""
+    each (as the stream reads it, with no search for the next change), at varying instants:
+    aggregates extended from one reading to the next (and restarted when the window's start
+    moves or an event arrives late) equal the reference."""
     plans = corpus([text], combine=False)
-    assume(plans is not None)
-    assert plans is not None
     edge = EdgeSegments(plans)
-    for device, profile in profiles_of(data).items():
-        events = list(profile.events)
-        order.shuffle(events)
+    for device, profile, events in arrivals(data, order):
         state = ProfileState.of(ProfileData(profile.attributes))
         for step, event in enumerate(events):
             state.add(event)

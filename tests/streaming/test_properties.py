@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.evaluate.edge import EdgeSegments
@@ -15,6 +15,7 @@ from segmint.evaluate.streaming import Processor, Transition
 from segmint.schema.model import SchemaClass
 from tests.conformance.strategies import BASE, Data, as_of_instants, data_sets, definitions
 from tests.edge.profiles import (
+    arrivals,
     check_arriving,
     corpus,
     device_of,
@@ -87,8 +88,6 @@ def test_streaming_equals_reference(
     data: Data, texts: list[str], checkpoints: list[datetime], combine: bool, seed: int
 ) -> None:
     plans = corpus(texts, combine)
-    assume(plans is not None)
-    assert plans is not None
     seen, emitted = run_stream(data, EdgeSegments(plans), checkpoints, seed)
     profiles = profiles_of(data)
     previous: dict[str, set[str]] = {device: set() for device in profiles}
@@ -122,10 +121,6 @@ def test_kept_index_and_memo_equal_reference(
     across evaluations at moving, even earlier, instants while events arrive out of order) give
     the reference's members and the same result as an evaluation from scratch."""
     plans = corpus(texts, combine)
-    assume(plans is not None)
-    assert plans is not None
     edge = EdgeSegments(plans)
-    for device, profile in profiles_of(data).items():
-        events = list(profile.events)
-        order.shuffle(events)
+    for device, profile, events in arrivals(data, order):
         check_arriving(edge, plans, profile, events, instants, device)
