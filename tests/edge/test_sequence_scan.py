@@ -108,6 +108,24 @@ def test_count_counts_only_after_the_earliest_previous_event() -> None:
     assert _members(text, [*before, event("b2", first + 3 * MINUTE, "c")])
 
 
+def test_every_admitted_time_of_a_step_counts_when_the_next_step_is_relative_to_it() -> None:
+    """The earlier B is admitted by A but is too early for C; the later B admits C."""
+    first = AS_OF - timedelta(days=1)
+    text = (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "v"),'
+        ' B: WHAT(eventType = "c") WHEN(<= 1 hour after A),'
+        ' C: WHAT(eventType = "p") WHEN(<= 1 hour after B)])'
+    )
+    events = [
+        event("a", first, "v"),
+        event("b1", first + 10 * MINUTE, "c"),
+        event("b2", first + 50 * MINUTE, "c"),
+        event("c", first + 100 * MINUTE, "p"),
+    ]
+    assert _members(text, events)
+    assert not _members(text, [e for e in events if e["_id"] != "b2"])
+
+
 def test_a_kept_step_admits_only_previous_events_after_the_step_before() -> None:
     """B at -2h comes before A, so C (one hour after the later B) has no B more than two
     hours before it that follows A; read from kept times, the earlier B must stay out."""

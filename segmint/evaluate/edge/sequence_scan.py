@@ -129,7 +129,10 @@ def _feasible(steps: list[ScanStep], passing: Callable[[int, datetime | None], T
         found = passing(index, None if feasible is None else feasible.times[feasible.lo])
         if relative is not None:
             assert feasible is not None
-            found = Times.of(_admitted(relative, feasible, found))
+            # The next step reads all of these times only when it is relative to this one;
+            # otherwise only the earliest (the time its own events must come after).
+            every = index + 1 < len(steps) and steps[index + 1][3] is not None
+            found = Times.of(_admitted(relative, feasible, found, every))
         elif count > 1:  # the times with at least COUNT candidates up to and including them
             times, lo, hi = found
             found = (
@@ -143,28 +146,34 @@ def _feasible(steps: list[ScanStep], passing: Callable[[int, datetime | None], T
     return True
 
 
-def _admitted(window: Window, previous: Times, candidates: Times) -> list[datetime]:
+def _admitted(
+    window: Window, previous: Times, candidates: Times, every: bool
+) -> list[datetime]:
     """The candidate times that some previous time before them has inside its relative
-    window. Both bounds move forward with the previous time, so their instants over the sorted
-    previous times are sorted too: the latest previous time passing the start bound is found by
-    bisect (computing the bound's instant only for the times it probes), and is the one to
-    test against the end bound."""
+    window (only the earliest of them unless ``every``). Both bounds move forward with the
+    previous time, so their instants over the sorted previous times are sorted too: the latest
+    previous time passing the start bound is found by bisect (computing the bound's instant
+    only for the times it probes), and is the one to test against the end bound."""
     times, lo, hi = previous
+    start, end = window.start, window.end
+    start_of = None if start is None else _instant_of(start)
+    probe = bisect_right if start is not None and start.inclusive else bisect_left
+    end_of = None if end is None else _instant_of(end)
+    through = end is not None and end.inclusive
     kept = []
     for instant in candidates.listed():
         last = bisect_left(times, instant, lo, hi)
-        start = window.start
-        if start is not None:
-            probe = bisect_right if start.inclusive else bisect_left
-            last = min(last, probe(times, instant, lo, hi, key=_instant_of(start)))
+        if start_of is not None:
+            last = min(last, probe(times, instant, lo, hi, key=start_of))
         if last == lo:
             continue
-        end = window.end
-        if end is not None:
-            until = _instant_of(end)(times[last - 1])
-            if not (instant <= until if end.inclusive else instant < until):
+        if end_of is not None:
+            until = end_of(times[last - 1])
+            if not (instant <= until if through else instant < until):
                 continue
         kept.append(instant)
+        if not every:
+            break
     return kept
 
 
