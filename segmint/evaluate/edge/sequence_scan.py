@@ -45,9 +45,6 @@ class Times(NamedTuple):
     def of(cls, times: list[datetime]) -> Times:
         return cls(times, 0, len(times))
 
-    def listed(self) -> list[datetime]:
-        return self.times[self.lo : self.hi]
-
 
 def relative_windows(node: Sequence) -> list[Window | None] | None:
     """Per step, its WHEN when that is relative to the previous step (else None); None when
@@ -153,7 +150,9 @@ def _admitted(
     window (only the earliest of them unless ``every``). Both bounds move forward with the
     previous time, so their instants over the sorted previous times are sorted too: the latest
     previous time passing the start bound is found by bisect (computing the bound's instant
-    only for the times it probes), and is the one to test against the end bound."""
+    only for the times it probes), and is the one to test against the end bound. A candidate
+    it fails fails for every later one too, until a later previous time comes before them:
+    the candidates up to that time are skipped."""
     times, lo, hi = previous
     start, end = window.start, window.end
     start_of = None if start is None else _instant_of(start)
@@ -161,19 +160,22 @@ def _admitted(
     end_of = None if end is None else _instant_of(end)
     through = end is not None and end.inclusive
     kept = []
-    for instant in candidates.listed():
+    instants, at, stop = candidates
+    while at < stop:
+        instant = instants[at]
         last = bisect_left(times, instant, lo, hi)
         if start_of is not None:
             last = min(last, probe(times, instant, lo, hi, key=start_of))
-        if last == lo:
-            continue
-        if end_of is not None:
-            until = end_of(times[last - 1])
-            if not (instant <= until if through else instant < until):
-                continue
-        kept.append(instant)
-        if not every:
+        until = None if end_of is None or last == lo else end_of(times[last - 1])
+        if last > lo and (until is None or (instant <= until if through else instant < until)):
+            kept.append(instant)
+            if not every:
+                break
+            at += 1
+        elif last == hi:
             break
+        else:
+            at = bisect_right(instants, times[last], at + 1, stop)
     return kept
 
 
