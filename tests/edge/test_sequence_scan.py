@@ -96,6 +96,23 @@ def test_the_previous_event_that_admits_the_step_is_found(
     assert _members(text, events) is expected
 
 
+@pytest.mark.parametrize("second_b", [True, False])
+def test_a_later_previous_event_admits_a_later_candidate(second_b: bool) -> None:
+    """b1 comes too late for a1; a2 then admits b2, which a3 comes after."""
+    first = AS_OF - timedelta(days=1)
+    minutes = {"a1": 0, "b1": 120, "a2": 180, "b2": 210, "a3": 300}
+    events = [
+        event(name, first + at * MINUTE, "v" if name.startswith("a") else "c")
+        for name, at in minutes.items()
+        if second_b or name != "b2"
+    ]
+    text = (
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "v"),'
+        ' B: WHAT(eventType = "c") WHEN(<= 1 hour after A)])'
+    )
+    assert _members(text, events) is second_b
+
+
 def test_count_counts_only_after_the_earliest_previous_event() -> None:
     first = AS_OF - timedelta(days=1)
     text = 'chain(xEvent, timestamp, [A: WHAT(eventType = "v"), B: WHAT(eventType = "c") COUNT(2)])'
