@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 
 from segmint.cli.collector import long_lived
 from segmint.cli.context import settings
 from segmint.cli.output import console
+
+#: Seconds a thread holds the GIL while others wait (Python's default is 0.005). Collection
+#: commits on one thread, which gives the GIL up on every DuckDB call and then waits this
+#: long to get it back from the request threads: at 1 ms, 8% more events/s are collected.
+SWITCH_INTERVAL = 0.001
 
 
 def serve(
@@ -24,8 +33,20 @@ def serve(
     console.print(f"Segmint API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
     # No access log: a line per request costs more than an edge answer. http and loop stay
     # "auto": httptools and uvloop are used when installed (uvicorn[standard]).
-    with long_lived():  # the app and the edge cache's profiles last as long as the server
+    # The app and the edge cache's profiles last as long as the server.
+    with long_lived(), switch_interval(SWITCH_INTERVAL):
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@contextmanager
+def switch_interval(seconds: float) -> Iterator[None]:
+    """The GIL's switch interval while inside; as it was on exit."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def register(app: typer.Typer) -> None:
