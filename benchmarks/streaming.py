@@ -1,9 +1,10 @@
 """Streaming and edge segmentation on one core, in-process.
 
-Synthetic demo-shaped events (JSONL bytes: search, product views, purchases, page views over
-``--profiles`` profiles in 60 days, in time order) are decoded with orjson and fed one by one to
-the processor with the demo segments (15, with their names, so ``inSegment`` resolves), then with
-100 segments (the demo ones repeated with varied windows). Events/s is the median of
+Synthetic demo-shaped events (JSONL bytes of the demo's nine event types, so every demo
+segment reading events has some to read, over ``--profiles`` profiles in 60 days, in time
+order) are decoded with orjson and fed one by one to the processor with the demo segments (15,
+with their names, so ``inSegment`` resolves), then with 100 segments (the demo ones repeated
+with varied windows). Events/s is the median of
 ``--repeat`` runs. Baselines, same process: a bare orjson decode loop, and the untuned shape:
 the reference interpreter re-evaluating every segment over all the profile's events at each
 of the last ``--baseline`` events (the earlier ones retained); "agree": the processor's members
@@ -38,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segmint.cli.collector import long_lived
+from segmint.demo.events import EVENT_TYPES
 from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData, evaluate
@@ -52,7 +54,6 @@ from segmint.schema.model import SchemaClass
 
 START = datetime(2026, 1, 1)
 TICK = timedelta(seconds=1)
-TYPES = ("search", "commerce.productViews", "commerce.purchases", "web.webpagedetails.pageViews")
 Record = dict[str, object]
 
 
@@ -63,7 +64,7 @@ def events(count: int, profiles: int, seed: int = 7) -> list[bytes]:
     for number in range(count):
         record = {
             "_id": f"e{number}", "timestamp": (START + step * number).isoformat() + "Z",
-            "eventType": rng.choice(TYPES), "device": f"p{rng.randrange(profiles)}",
+            "eventType": rng.choice(EVENT_TYPES), "device": f"p{rng.randrange(profiles)}",
             "search": {"keywords": rng.choice(["red sneakers", "boots", "hats"])},
             "commerce": {"order": {"priceTotal": rng.choice([10.0, 55.0, 120.0])}},
         }  # fmt: skip
