@@ -1,14 +1,14 @@
 """Streaming and edge segmentation on one core, in-process.
 
-Synthetic demo-shaped events (JSONL bytes of the demo's nine event types, so every demo
-segment reading events has some to read, over ``--profiles`` profiles in 60 days, in time
-order) are decoded with orjson and fed one by one to the processor with the demo segments (15,
-with their names, so ``inSegment`` resolves), then with 100 segments (the demo ones repeated
-with varied windows). Events/s is the median of
-``--repeat`` runs. Baselines, same process: a bare orjson decode loop, and the untuned shape:
-the reference interpreter re-evaluating every segment over all the profile's events at each
-of the last ``--baseline`` events (the earlier ones retained); "agree": the processor's members
-at the end equal the reference's for every profile those events touched.
+Synthetic demo-shaped events (JSONL bytes of the demo's nine event types, so every demo segment
+reading events has some to read, over ``--profiles`` profiles in 60 days, in time order) are
+decoded with orjson and fed one by one to the processor with the demo segments (15, with their
+names, so ``inSegment`` resolves), then with 100 segments (the demo ones repeated with varied
+windows). Events/s is the median of ``--repeat`` runs. Baselines, same process: a bare orjson
+decode loop, and the untuned shape: the reference interpreter re-evaluating every segment over
+all the profile's events at each of the last ``--baseline`` events (the earlier ones retained);
+"agree": the processor's members at the end equal the reference's for every profile those events
+touched.
 
 Latency is wall time from receiving an event's bytes (or the clock tick) to each transition it
 causes. Exit lag: event time between a window lapsing and the exit firing, with the clock
