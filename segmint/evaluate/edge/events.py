@@ -11,7 +11,7 @@ under ``OTHER`` and read by every restricted reading: a type test never rules th
 from __future__ import annotations
 
 import sys
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -87,19 +87,11 @@ class EventIndex:
             keys = self._keys[kind] = []
             self._items[kind] = []
         self._counts[kind] = len(keys) + 1
-        if not keys or keys[-1] <= key:  # in time order, as events mostly arrive
-            keys.append(key)
-            self._items[kind].append(event)
-        else:
-            at = bisect_right(keys, key)
-            keys.insert(at, key)
-            self._items[kind].insert(at, event)
+        at = _sorted_position(keys, key)
+        keys.insert(at, key)
+        self._items[kind].insert(at, event)
         self._log.append((key, kind, event))
-        stamps = self._stamps
-        if not stamps or stamps[-1] <= stamp:
-            stamps.append(stamp)
-        else:
-            insort(stamps, stamp)
+        self._stamps.insert(_sorted_position(self._stamps, stamp), stamp)
 
     def version(self, types: frozenset[str] | None) -> int:
         """A number that grows whenever an event a reading of ``types`` (None: of any type)
@@ -155,3 +147,9 @@ class IndexedProfile(ProfileData):
     so an evaluation needs no pass over all the events."""
 
     index: EventIndex = field(default_factory=EventIndex)
+
+
+def _sorted_position(ordered: list[Any], item: Any) -> int:
+    """Where ``item`` goes in the sorted list, after its equals (as ``insort``): the end, with
+    no bisect, for one arriving in order, as events mostly do."""
+    return len(ordered) if not ordered or ordered[-1] <= item else bisect_right(ordered, item)

@@ -134,7 +134,7 @@ def _feasible(steps: list[ScanStep], passing: Callable[[int, datetime | None], T
             times, lo, hi = found
             found = (
                 Times(times, bisect_left(times, times[lo + count - 1], lo, hi), hi)
-                if (hi - lo >= count)
+                if hi - lo >= count
                 else Times(times, hi, hi)
             )
         if found.lo == found.hi:
@@ -143,9 +143,7 @@ def _feasible(steps: list[ScanStep], passing: Callable[[int, datetime | None], T
     return True
 
 
-def _admitted(
-    window: Window, previous: Times, candidates: Times, every: bool
-) -> list[datetime]:
+def _admitted(window: Window, previous: Times, candidates: Times, every: bool) -> list[datetime]:
     """The candidate times that some previous time before them has inside its relative
     window (only the earliest of them unless ``every``). Both bounds move forward with the
     previous time, so their instants over the sorted previous times are sorted too: the latest
@@ -166,8 +164,11 @@ def _admitted(
         last = bisect_left(times, instant, lo, hi)
         if start_of is not None:
             last = min(last, probe(times, instant, lo, hi, key=start_of))
-        until = None if end_of is None or last == lo else end_of(times[last - 1])
-        if last > lo and (until is None or (instant <= until if through else instant < until)):
+        admitted = last > lo
+        if admitted and end_of is not None:
+            until = end_of(times[last - 1])
+            admitted = instant <= until if through else instant < until
+        if admitted:
             kept.append(instant)
             if not every:
                 break
