@@ -98,7 +98,8 @@ def check_arriving(
     device: str,
 ) -> None:
     """``events`` arrive in this order, a share before each instant: the streaming state's kept
-    index and memo answer as the reference does, and as an evaluation from scratch."""
+    index and memo answer as the reference does, and as an evaluation from scratch; then, with
+    every event in, at each instant in time order (what the memo holds must lapse on time)."""
     state = ProfileState.of(ProfileData(profile.attributes))
     size = -(-len(events) // len(instants))
     for step, as_of in enumerate(instants):
@@ -108,3 +109,7 @@ def check_arriving(
         kept = edge.evaluate(state.data(), as_of)
         assert kept.members == reference_members(plans, seen, as_of), (device, as_of)
         assert kept == edge.evaluate(seen, as_of), (device, as_of)
+    seen = ProfileData(profile.attributes, list(state.events))
+    for as_of in sorted(instants):
+        found = edge.evaluate(state.data(), as_of).members
+        assert found == reference_members(plans, seen, as_of), (device, "later", as_of)

@@ -9,15 +9,17 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.compiler import truth, value
-from segmint.evaluate.edge.ranges import windowed
+from segmint.evaluate.edge.ranges import KeptSelection, windowed
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming.state import ProfileState
-from segmint.plan.nodes import Aggregate, Compare
+from segmint.plan.nodes import Aggregate, And, Compare, Not, Quantify
 from tests.conformance.strategies import EVENT_TYPES, Data, as_of_instants, data_sets
 from tests.edge.profiles import (
     arrivals,
@@ -66,6 +68,24 @@ def running_texts(draw: st.DrawFn) -> str:
 
 
 @st.composite
+def nested_texts(draw: st.DrawFn) -> str:
+    """Events of one type, in a window, with (or without) an event of another type in a window
+    anchored on theirs: the outer item depends on time through the inner one, which is
+    windowed on a bound that does not move (as the demo's abandoned cart)."""
+    kind, other, tail = draw(_TYPES), draw(_TYPES), draw(tails)
+    relative = draw(st.sampled_from(["after A.timestamp", "before A.timestamp", "on A.timestamp",
+                                     "<= 2 hours after A.timestamp", "> 1 day before A.timestamp",
+                                     "between A.timestamp and now"]))  # fmt: skip
+    inner = f"exists B from xEvent where B.eventType = {other} and B.timestamp occurs {relative}"
+    inner = draw(st.sampled_from([inner, f"not ({inner})"]))
+    items = [f"A.eventType = {kind}", f"A.timestamp occurs {tail}", inner]
+    condition = " and ".join(draw(st.permutations(items)))
+    count = draw(st.integers(0, 2))
+    return draw(st.sampled_from([f"exists A from xEvent where {condition}",
+                                 f"(select A from xEvent where {condition}).count() > {count}"]))  # fmt: skip
+
+
+@st.composite
 def windowed_texts(draw: st.DrawFn) -> str:
     condition, count = draw(conditions()), draw(st.integers(0, 2))
     return draw(
@@ -74,6 +94,7 @@ def windowed_texts(draw: st.DrawFn) -> str:
                 f"(select X from xEvent where {condition}).count() > {count}",
                 draw(aggregate_texts()),
                 f"exists X from xEvent where {condition}",
+                draw(nested_texts()),
             ]
         )
     )
@@ -86,6 +107,18 @@ def test_demo_shape_takes_the_bisect_path() -> None:
     compare = root["s0"].root
     assert isinstance(compare, Compare) and isinstance(compare.left, Aggregate)
     assert windowed(compare.left, truth, value) is not None
+
+
+def test_abandoned_cart_shape_takes_the_bisect_path() -> None:
+    """The adds in the window are found by bisect although the item after them (no checkout
+    since) depends on time, and the checkouts after an add by bisect on the add's time."""
+    text = next(s.pql for s in DEMO_SEGMENTS if s.name == "Abandoned a cart this week")
+    root = corpus([text], combine=False)["s0"].root
+    assert isinstance(root, Quantify) and isinstance(root.condition, And)
+    inner = root.condition.items[-1]
+    assert isinstance(inner, Not) and isinstance(inner.item, Quantify)
+    assert windowed(root, truth, value) is not None
+    assert isinstance(windowed(inner.item, truth, value), KeptSelection)
 
 
 @_SETTINGS
@@ -135,3 +168,33 @@ def test_running_aggregates_follow_each_arrival(
             outcomes = edge.outcomes(state.data(), as_of)
             found = {segment for segment, outcome in outcomes.items() if outcome.member}
             assert found == reference_members(plans, seen, as_of), (device, step, as_of)
+
+
+@pytest.mark.parametrize(
+    ("text", "members"),
+    [
+        ('xEvent[eventType = "a" and timestamp occurs > 3 days before now].count() > 0', [0, 1]),
+        (
+            'exists X from xEvent where X.eventType = "a" and X.timestamp occurs before yesterday',
+            [0, 1],
+        ),
+        (
+            'exists X from xEvent where X.eventType = "a" and X.timestamp occurs between '
+            "date(2026, 1, 1) and date(2026, 1, 12)",
+            [1, 1],
+        ),
+    ],
+)
+def test_an_event_after_a_moving_end_enters_on_time(text: str, members: list[int]) -> None:
+    """An event after the end of a window that moves enters it later: the memo read at the
+    second instant, with no event since, must have lapsed then (not so after a fixed end)."""
+    plans = corpus([text], combine=False)
+    edge = EdgeSegments(plans)
+    state = ProfileState.of(ProfileData({}))
+    state.add({"_id": "1", "eventType": "a", "timestamp": datetime(2026, 1, 10)})
+    for day, expected in zip((11, 14), members, strict=True):
+        as_of = datetime(2026, 1, day)
+        assert edge.evaluate(state.data(), as_of).members == ({"s0"} if expected else set())
+        assert reference_members(plans, ProfileData({}, list(state.events)), as_of) == (
+            {"s0"} if expected else set()
+        )

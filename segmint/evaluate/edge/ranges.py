@@ -1,22 +1,23 @@
 """Windowed reads by bisect: a count, sum or ``exists`` over the events of some types whose
-timestamp lies in a window anchored on now, today or a period finds the events in the window
-with two bisects on the time-ordered index, instead of testing the window on every event.
+timestamp lies in a window anchored on now, today, a period or an expression that does not
+move (another event's timestamp, an attribute, a date) finds the events in the window with two
+bisects on the time-ordered index, instead of testing the window on every event.
 
-It applies where the condition is ``and`` of one ``X.timestamp occurs <window>`` and items
-that do not depend on time, and no visible event lies after the window's end (windows ending
-now). Then the generic evaluation gives the same items and notes the same change: an event
-before the window's start is out and stays out (a start only moves later) and notes nothing; the
-items after the window's end, which could note their entry, do not exist; the events inside
-note when the start passes them, the earliest first, so only the earliest one whose
-time-independent items before the ``occurs`` hold needs the window tested. Anything else (an
-open-ended or irregular bound, events after the end, an index not in time order) takes the
-generic path.
+It applies where the condition is ``and`` of one ``X.timestamp occurs <window>`` and other
+items, and no visible event lies after the end of a window that moves (windows ending now).
+Then the generic evaluation gives the same items and notes the same change, but for notes of
+events that can never be in the window again: an event before the window's start is out and
+stays out (a start only moves later, or not at all); the items after the end of a moving
+window, which could note their entry, do not exist, and those after a fixed end stay out;
+the events inside read every other item as the generic path does and note when the start
+passes them, the earliest first, so only the earliest one whose items before the ``occurs``
+hold needs the window tested. Anything else (an irregular bound, events after a moving end,
+an index not in time order) takes the generic path.
 
-In a streaming profile's kept index, the events passing the items that read only the event are
-kept too, each event tested once as it arrives: a reading is then two bisects whatever the
-history's length.
+In a streaming profile's kept index, the events passing the other items, when these read
+only the event and not the time, are kept too, each event tested once as it arrives: a
+reading is then two bisects whatever the history's length.
 """
-
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
@@ -82,10 +83,10 @@ def _selection(
     occurs = parts[at]
     assert isinstance(occurs, Occurs)
     others = parts[:at] + parts[at + 1 :]
-    if not own_field(occurs.subject, node.var, "timestamp") or any(map(depends_on_time, others)):
+    if not own_field(occurs.subject, node.var, "timestamp"):
         return None
     bounds = [b for b in (occurs.window.start, occurs.window.end) if b is not None]
-    if not all(isinstance(b.anchor, TimeAnchor | Period) for b in bounds):
+    if any(depends_on_time(b.anchor) for b in bounds if not _moving(b)):
         return None
     window, var, test = CompiledWindow(occurs.window, value), node.var, truth(occurs)
     before, after = (
@@ -116,7 +117,7 @@ def _selection(
         restore(e, var, old)
         return kept
 
-    if all(_own_only(part, var) for part in others):
+    if all(_fixed(part, var) for part in others):
         plain = None if measure is not None else select
         return KeptSelection(node, types, window, every([truth(p) for p in others]), plain, measure)
     return None if measure is not None else select
@@ -274,9 +275,15 @@ def _span(
             if end.inclusive
             else bisect_left(keys, (at, -1), 0, visible)
         )
-    if max(lo, hi) < visible:
-        return None
+        if max(lo, hi) < visible and _moving(end):
+            return None
     return lo, max(lo, hi)
+
+
+def _moving(bound: Bound) -> bool:
+    """Whether the bound is anchored on now, a day word or a period (it moves as as_of
+    advances), rather than on an expression of the events or attributes."""
+    return isinstance(bound.anchor, TimeAnchor | Period)
 
 
 def _instant(window: CompiledWindow, bound: Bound, c: Context, e: Env) -> Any:
