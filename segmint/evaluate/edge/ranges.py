@@ -18,6 +18,7 @@ In a streaming profile's kept index, the events passing the other items, when th
 only the event and not the time, are kept too, each event tested once as it arrives: a
 reading is then two bisects whatever the history's length.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
