@@ -94,8 +94,9 @@ def _first_of_each_id(data: pa.Table) -> pa.Table:
     return data.take(first.take(pc.sort_indices(first)))
 
 
-#: Up to this many events, a batch looks its ``_id``s up (an index lookup where streaming
-#: created one) rather than anti-joining every stored event.
+#: Up to this many events, a batch looks its ``_id``s up first (a scan of the stored ids
+#: alone) rather than anti-joining every stored event: 4 ms against 11 ms for 100 events
+#: among 240k.
 LOOKUP_BATCH = 1000
 
 
@@ -121,7 +122,8 @@ def _insert_events(con: Connection, ids: pa.ChunkedArray, new_ids: bool) -> int:
 
 
 def stored_ids(con: Connection, ids: list[str]) -> set[str]:
-    """Which of these event ``_id``s are stored (an index lookup where streaming made one)."""
+    """Which of these event ``_id``s are stored (a scan of the stored ids: DuckDB does not
+    answer an IN list from an index)."""
     found = con.execute(f"SELECT _id FROM {EVENTS} WHERE _id IN ?", [ids]).fetchall()
     return {str(row[0]) for row in found}
 

@@ -116,16 +116,6 @@ def create_data_tables(con: Connection, profile: Schema, event: Schema) -> None:
     con.execute(f"CREATE TABLE {EVENTS} ({_columns_ddl(EVENT_KEY_COLUMNS, event.tree())})")
 
 
-def index_event_ids(con: Connection) -> None:
-    """Index events by ``_id``: a small batch then finds its duplicates by lookups instead of
-    a scan of every event. Created when a sandbox first streams, as the index slows bulk
-    loads; ingestion keeps it up to date from then on."""
-    con.execute(f"CREATE INDEX IF NOT EXISTS {EVENT_ID_INDEX} ON {EVENTS} (_id)")
-
-
-EVENT_ID_INDEX = "events_by_id"
-
-
 def add_columns(con: Connection, table: str, old: Schema, new: Schema) -> None:
     """Add what the new schema has beyond the old one to a data table, keeping all rows.
     DuckDB cannot alter a nested column of an indexed table: its indexes are dropped first

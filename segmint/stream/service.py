@@ -32,10 +32,10 @@ from segmint.membership.stream_ledger import Checkpoint
 from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
-from segmint.store import catalog, definitions, tables
+from segmint.store import catalog, definitions
+from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
-from segmint.store.records import stored_ids
 from segmint.store.workspace import Workspace
 from segmint.stream.profiles import Columns, load_profiles
 
@@ -109,7 +109,7 @@ class EventStream:
                 f'dataset "{dataset}" holds profiles, not events',
                 hint="stream into an event dataset (`segmint dataset list`)",
             )
-        tables.index_event_ids(con)
+        self._stored_ids = StoredEventIds(con)
         self.namespaces = catalog.namespaces(con)
         self.schema = catalog.schema(con, SchemaClass.EVENT)
         self.validator = RecordValidator(
@@ -286,7 +286,8 @@ class EventStream:
         an earlier call, is its call's duplicate and is not stored again (within a call,
         storage keeps one of each ``_id`` as it always does)."""
         wanted = list({record["_id"] for call in calls for record in call})
-        seen = stored_ids(self.workspace.con, wanted)
+        seen, hashes = self._stored_ids.stored(self.workspace.con, wanted)
+        self._stored_ids.add(hashes)
         kept: list[Record] = []
         counts: list[tuple[int, int]] = []
         for call in calls:
@@ -425,8 +426,11 @@ class EventStream:
 
 
 def _primary(record: Record) -> tuple[str, str]:
-    entry = next(e for e in record[IDENTITY_MAP] if e["primary"])
-    return str(entry["namespace"]), str(entry["id"])
+    """The validated record's primary identity (validation marks exactly one)."""
+    for entry in record[IDENTITY_MAP]:
+        if entry["primary"]:
+            return entry["namespace"], entry["id"]
+    raise AssertionError("a validated record has a primary identity")
 
 
 def _at_index(index: int, problem: Problem) -> Problem:
