@@ -3,13 +3,15 @@ membership changes they caused, and located when invalid."""
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 
-from segmint.api.collection import Collectors
+from segmint.api import collection
+from segmint.api.collection import Collectors, _Call, _Line
 from segmint.errors import ValidationError
 from segmint.stream.service import Receipt
 from tests.api.conftest import Api
@@ -185,3 +187,81 @@ async def test_collection_keeps_keys_known_while_other_writes_forget_them(
     created = await api.client.post("/segment/definitions", json=again, headers=api.auth("write"))
     assert created.status_code == 201
     assert app.state.service.known_key(token) is None
+
+
+def _commits(collectors: Collectors) -> int:
+    with collectors._service.session("prod", write=False) as ws:
+        found = ws.con.execute("SELECT count(*) FROM batches WHERE source LIKE 'stream:%'")
+        row = found.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _searches(name: str, minute: int) -> list[object]:
+    return [event(name, f"2026-10-10T10:{minute:02}:00Z", "search", email=f"{name}@x.com")]
+
+
+async def test_a_commit_gathers_as_many_calls_as_were_in_flight_before(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two callers took turns; when one call alone is in line, its commit waits for the
+    second caller's call and takes both, waking as it joins (not when ``GATHER`` ends)."""
+    monkeypatch.setattr(collection, "GATHER", 30.0)
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect("prod", "web", _searches("first", 0))
+    line = collectors._lines[("prod", "web")]
+    with ThreadPoolExecutor(2) as pool:
+        with line.turn:  # two calls in flight during a commit
+            pair = [pool.submit(collectors.collect, "prod", "web", _searches(n, 1)) for n in "ab"]
+            while len(line.waiting) < 2:
+                time.sleep(0.001)
+        assert [future.result()[0].accepted for future in pair] == [1, 1]
+        started = time.monotonic()
+        alone = pool.submit(collectors.collect, "prod", "web", _searches("c", 2))
+        while not ((line.waiting and line.turn.locked()) or alone.done()):
+            time.sleep(0.001)
+        time.sleep(0.05)
+        assert not alone.done()  # gathering
+        late = pool.submit(collectors.collect, "prod", "web", _searches("d", 3))
+        assert (alone.result()[0].offset, late.result()[0].offset) == (4, 5)
+    assert time.monotonic() - started < 10
+    assert _commits(collectors) == 3  # first; a and b; c and d
+
+
+async def test_a_lone_caller_never_waits_to_gather(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collection, "GATHER", 30.0)
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    started = time.monotonic()
+    for minute in range(5):
+        collectors.collect("prod", "web", _searches(f"lone{minute}", minute))
+    assert time.monotonic() - started < 10
+    assert _commits(collectors) == 5
+
+
+def test_a_call_arriving_during_a_commit_is_expected_by_the_next() -> None:
+    """Callers that come back while a commit runs raise what the next commit gathers for; a
+    commit that finds fewer callers expects fewer after it."""
+    guard = threading.Lock()
+    line = _Line(threading.Condition(guard))
+    first, second = _Call([{}]), _Call([{}])
+    with guard:
+        line.enter()
+        line.join(first)
+        assert line.gather() == [first]  # alone: nothing to wait for
+        line.enter()  # the second caller, during the first commit
+        line.join(second)
+        line.leave()  # the first is answered, and will come back
+        started = time.monotonic()
+        assert line.gather() == [second]
+        waited = time.monotonic() - started
+        assert waited >= collection.GATHER
+        line.leave()
+        line.enter()
+        line.join(first)
+        started = time.monotonic()
+        assert line.gather() == [first]
+        assert time.monotonic() - started < collection.GATHER
