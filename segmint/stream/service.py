@@ -86,8 +86,10 @@ class EventStream:
     and commits what it fires. One object per sandbox and stream name, used by one thread at a
     time: it holds the processor's state in memory between calls. After a failed commit it
     rebuilds that state from the store, so memory never runs ahead of what is recorded. It
-    evaluates the segments published when it was created: create a new one after definitions
-    change (it restores from the checkpoint, so nothing is lost or recorded twice).
+    evaluates the segments published when it was created, and knows which events are stored
+    from what it read then and stored since: create a new one after definitions change or
+    another writer stores events (it restores from the checkpoint, so nothing is lost or
+    recorded twice).
     """
 
     def __init__(
