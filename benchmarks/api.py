@@ -8,9 +8,11 @@ measure the steady state, answered from memory. Each cell is the median of ``--r
 Then streaming collection (``POST /collection/web``): new events of the demo's people in arrays
 of 100, sent by 4 and by 16 concurrent clients as fast as answers come back (each answer means
 the events and the membership changes they caused are committed; more clients keep more calls
-waiting, so group commits grow), against the same number of events uploaded as one JSONL file
-to ``/batches`` on the same server (bulk ingestion, no streaming evaluation). Collection
-writes, so it runs on a copy of the cached workspace.
+waiting, so group commits grow). Each client sends the events of its own share of the people,
+so a person's events arrive in time order, as from the one source that saw them. Against the
+same number of events uploaded as one JSONL file to ``/batches`` on the same server (bulk
+ingestion, no streaming evaluation). Collection writes, so it runs on a copy of the cached
+workspace.
 
     python benchmarks/api.py --profiles 5000 --seconds 5 --repeats 3
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import shutil
 import signal
@@ -44,6 +47,9 @@ from segmint.store.apikeys import Role
 from segmint.store.workspace import Workspace
 
 DATA = Path(__file__).parent / ".data"
+#: Profiles looked up (each first once, cold), and the time between consecutive new events.
+LOOKUPS = 500
+STEP = timedelta(milliseconds=10)
 #: Concurrent client connections.
 CLIENTS = 32
 #: Concurrent collection clients (the first row; ``--collectors`` adds more), and events per
@@ -61,7 +67,8 @@ def free_port() -> int:
 
 
 def prepare(profiles: int) -> tuple[Path, dict[Role, str], list[str]]:
-    """A demo workspace (made once), a read and a write key, and identities to look up."""
+    """A demo workspace (made once), a read and a write key, and the people's e-mail
+    identities."""
     workspace = DATA / f"api-ws-{profiles}"
     if not (workspace / "segmint.duckdb").exists():
         subprocess.run(
@@ -77,7 +84,7 @@ def prepare(profiles: int) -> tuple[Path, dict[Role, str], list[str]]:
         ws.use("prod")
         rows = ws.con.execute(
             "SELECT namespace || ':' || id FROM identities WHERE namespace = 'email' "
-            "ORDER BY identity_key LIMIT 500"
+            "ORDER BY identity_key"
         ).fetchall()
     return workspace, tokens, [str(row[0]) for row in rows]
 
@@ -238,30 +245,32 @@ async def measure(
     return view
 
 
-def new_events(identities: list[str], start: datetime) -> Iterator[dict[str, object]]:
-    """Endless new events of the demo's people, 10 ms apart, after the demo data ends."""
-    index = 0
-    while True:
-        namespace, _, value = identities[index % len(identities)].partition(":")
-        moment = start + timedelta(milliseconds=10 * index)
+def new_events(
+    identities: list[str], start: datetime, ticks: Iterator[int]
+) -> Iterator[dict[str, object]]:
+    """Endless new events of these people in turn, after the demo data ends, each at the next
+    of the shared ``ticks`` (10 ms apart): one client sends all of a person's events, in time
+    order, as one source of them would."""
+    for identity in itertools.cycle(identities):
+        namespace, _, value = identity.partition(":")
+        tick = next(ticks)
         yield {
-            "_id": f"benchmark-{index}", "timestamp": moment.isoformat() + "Z",
-            "eventType": EVENT_TYPES[index % len(EVENT_TYPES)],
+            "_id": f"benchmark-{tick}", "timestamp": (start + tick * STEP).isoformat() + "Z",
+            "eventType": EVENT_TYPES[tick % len(EVENT_TYPES)],
             "identityMap": {namespace: [{"id": value, "primary": True}]},
         }  # fmt: skip
-        index += 1
 
 
 async def stream(
-    pool: Connections, events: Iterator[dict[str, object]], clients: int, seconds: float
+    pool: Connections, sources: list[Iterator[dict[str, object]]], seconds: float
 ) -> Run:
-    """Arrays of ``ARRAY`` events from ``clients`` clients, each sending its next array as
+    """Arrays of ``ARRAY`` events from a client per source, each sending its next array as
     soon as the last is answered; ``achieved`` counts events per second."""
     latencies: list[float] = []
     failures = 0
     stop = time.perf_counter() + seconds
 
-    async def client() -> None:
+    async def client(events: Iterator[dict[str, object]]) -> None:
         nonlocal failures
         while time.perf_counter() < stop:
             body = orjson.dumps([next(events) for _ in range(ARRAY)])
@@ -271,7 +280,7 @@ async def stream(
             failures += status != 200
 
     begin = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(events) for events in sources))
     return Run(len(latencies) * ARRAY / (time.perf_counter() - begin), latencies, failures)
 
 
@@ -293,18 +302,19 @@ async def collect(
     port: int, token: str, identities: list[str], start: datetime, seconds: float, repeats: int,
     collectors: list[int],
 ) -> Table:  # fmt: skip
-    events = new_events(identities, start)
+    ticks = itertools.count()
     pool = Connections("127.0.0.1", port, max(collectors), token)
     await pool.open()
+    runs: dict[int, list[Run]] = {}
     try:
-        runs = {
-            clients: [await stream(pool, events, clients, seconds) for _ in range(repeats)]
-            for clients in collectors
-        }
+        for clients in collectors:
+            shares = [new_events(identities[i::clients], start, ticks) for i in range(clients)]
+            runs[clients] = [await stream(pool, shares, seconds) for _ in range(repeats)]
     finally:
         await pool.close()
     sent = sum(len(run.latencies) for run in runs[collectors[0]]) * ARRAY // repeats
-    baseline = [await bulk(port, token, [next(events) for _ in range(sent)])
+    everyone = new_events(identities, start, ticks)
+    baseline = [await bulk(port, token, [next(everyone) for _ in range(sent)])
                 for _ in range(repeats)]  # fmt: skip
     bulk_rate = statistics.median(baseline)
     view = Table(title=f"Streaming collection: arrays of {ARRAY}, {seconds:.0f} s per run, "
@@ -368,7 +378,8 @@ def main() -> None:
     console = Console(width=140)
     with serving(workspace) as port:
         console.print(asyncio.run(measure(
-            port, tokens[Role.READ], identities, args.rates, args.seconds, args.repeats
+            port, tokens[Role.READ], identities[:LOOKUPS], args.rates, args.seconds,
+            args.repeats,
         )))  # fmt: skip
     with tempfile.TemporaryDirectory(dir=DATA) as folder:
         copy = Path(folder) / "ws"

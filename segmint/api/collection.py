@@ -12,18 +12,16 @@ stream busy waits in line, and whoever commits next takes every call waiting, up
 answered only once its events are durable; a commit's fixed cost is paid once per group.
 A call validates its events before it joins the line, while others commit.
 
-Left alone, concurrent callers split into two halves that take turns: one half's calls are
-committed while the other half's, answered by the commit before, are sent again. So a commit
-first gathers: it waits, up to ``GATHER`` seconds, until as many calls are in line as were in
-flight during the commit before it (one caller: none to wait for). With 16 callers sending
-arrays of 100, groups grow from 900 to 1,450 events and 13% more events are committed per
-second, with no more latency (fewer commits wait in front of each call).
+Each stream evaluates in a process of its own (``EventStream(isolated=True)``), so the second
+core evaluates one group while this process takes in, validates and stores the next. A commit
+therefore takes what is waiting at once: waiting for more callers to join would leave the
+evaluating process idle (with 16 callers sending arrays of 100, gathering for up to 20 ms
+committed 20,000 to 21,000 events per second, taking what waits 22,000 to 25,000).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -35,8 +33,6 @@ from segmint.stream.service import Checked, EventStream, Receipt
 
 #: The most events one group commit takes from the calls waiting (at least one call).
 GROUP_EVENTS = 2_000
-#: The longest a commit waits for the calls it expects to join the line.
-GATHER = 0.02
 
 
 @dataclass
@@ -59,39 +55,13 @@ class _Call:
 
 @dataclass
 class _Line:
-    """The calls waiting for one stream, and the turn to commit them. Used under the
-    collectors' guard, which ``joined`` (signalled when a call joins the line) releases while
-    a commit gathers."""
+    """The calls waiting for one stream, and the turn to commit them."""
 
-    joined: threading.Condition
     waiting: list[_Call] = field(default_factory=list)
     turn: threading.Lock = field(default_factory=threading.Lock)
-    #: Calls inside ``collect`` now, and the most there were since the last commit began.
-    active: int = 0
-    peak: int = 0
 
-    def enter(self) -> None:
-        """A call came in (counted until it is answered)."""
-        self.active += 1
-        self.peak = max(self.peak, self.active)
-
-    def join(self, call: _Call) -> None:
-        """The call, validated, waits in line."""
-        self.waiting.append(call)
-        self.joined.notify()
-
-    def leave(self) -> None:
-        self.active -= 1
-
-    def gather(self) -> list[_Call]:
-        """Wait (holding the guard) for the calls expected, then take the group to commit:
-        those waiting first, up to ``GROUP_EVENTS`` events."""
-        expected, self.peak = self.peak, self.active
-        deadline = time.monotonic() + GATHER
-        while len(self.waiting) < expected and _events(self.waiting) < GROUP_EVENTS:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.joined.wait(left):
-                break
+    def take(self) -> list[_Call]:
+        """The group to commit: the calls waiting first, up to ``GROUP_EVENTS`` events."""
         size, count = 0, 0
         for call in self.waiting:
             if count and size + len(call.events) > GROUP_EVENTS:
@@ -99,10 +69,6 @@ class _Line:
             size, count = size + len(call.events), count + 1
         group, self.waiting = self.waiting[:count], self.waiting[count:]
         return group
-
-
-def _events(calls: list[_Call]) -> int:
-    return sum(len(call.events) for call in calls)
 
 
 class Collectors:
@@ -120,21 +86,14 @@ class Collectors:
         call = _Call(events)
         with self._guard:
             held = self._streams.get((sandbox, dataset))
-            line = self._lines.get((sandbox, dataset))
-            if line is None:
-                line = self._lines[(sandbox, dataset)] = _Line(threading.Condition(self._guard))
-            line.enter()
-        try:
-            if held is not None:
-                call.checked = held.stream.check_call(events)
-            with self._guard:
-                line.join(call)
-            with line.turn:
-                while call.outcome is None:
-                    self._commit_waiting(sandbox, dataset, line)
-        finally:
-            with self._guard:
-                line.leave()
+            line = self._lines.setdefault((sandbox, dataset), _Line())
+        if held is not None:
+            call.checked = held.stream.check_call(events)
+        with self._guard:
+            line.waiting.append(call)
+        with line.turn:
+            while call.outcome is None:
+                self._commit_waiting(sandbox, dataset, line)
         if isinstance(call.outcome, BaseException):
             raise call.outcome
         return call.outcome
@@ -142,7 +101,7 @@ class Collectors:
     def _commit_waiting(self, sandbox: str, dataset: str, line: _Line) -> None:
         """Commit the calls waiting first, as one group; each gets its own outcome."""
         with self._guard:
-            group = line.gather()
+            group = line.take()
         try:
             with self._service.writing(sandbox, keys=False):
                 held = self._current(sandbox, dataset)
@@ -179,7 +138,8 @@ class Collectors:
                 self._service.workspace.path, connection.enter_context(self._service.cursor())
             )
             workspace.use(sandbox)
-            stream = EventStream(workspace, dataset, name=f"collection:{dataset}")
+            stream = EventStream(workspace, dataset, name=f"collection:{dataset}", isolated=True)
+            connection.callback(stream.close)
         except BaseException:
             connection.close()
             raise

@@ -37,6 +37,7 @@ from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
 from segmint.store.workspace import Workspace
+from segmint.stream.child import ChildProcessor
 from segmint.stream.profiles import Columns, load_profiles
 
 Record = dict[str, Any]
@@ -90,6 +91,10 @@ class EventStream:
     from what it read then and stored since: create a new one after definitions change or
     another writer stores events (it restores from the checkpoint, so nothing is lost or
     recorded twice).
+
+    ``isolated`` evaluates in a process of its own (``ChildProcessor``), on another core than
+    the caller's threads; a group of events of profiles it holds goes to it before being
+    stored, so both happen at once. ``close`` ends that process.
     """
 
     def __init__(
@@ -102,8 +107,10 @@ class EventStream:
         lateness: timedelta = timedelta(0),
         identity_cap: int = DEFAULT_IDENTITY_CAP,
         source: str = "events",
+        isolated: bool = False,
     ) -> None:
         self.workspace, self.name = workspace, name
+        self._isolated = isolated
         con = workspace.con
         self.dataset = catalog.dataset(con, dataset)
         if self.dataset.schema_class is not SchemaClass.EVENT:
@@ -226,13 +233,13 @@ class EventStream:
         offset = calls[-1][1]
         try:
             with self.workspace.transaction():
-                counts = self._store([records for records, _ in calls], offset)
-                ends = []
-                for records, _ in calls:
-                    self.processor.feed(records)
-                    ends.append(len(self._pending))
+                batches = [records for records, _ in calls]
+                ahead = self._feed_ahead(batches)
+                counts = self._store(batches, offset)
+                ends = self._fed(batches, ahead)
                 transitions = self._record(offset, sum(len(records) for records, _ in calls))
         except BaseException:
+            self.close()
             self.processor = self._restore()
             raise
         for transition in transitions:
@@ -243,6 +250,39 @@ class EventStream:
             receipts.append(Receipt(added, duplicates, at, transitions[start:end]))
             start = end
         return receipts
+
+    def close(self) -> None:
+        """End the evaluation process, if the stream has one."""
+        if isinstance(self.processor, ChildProcessor):
+            self.processor.close()
+
+    def _feed_ahead(self, batches: list[list[Record]]) -> bool:
+        """Start evaluating the batches in the child before they are stored, when storing them
+        cannot change which profile an event is of: each has one identity, resolved already
+        to a profile the child holds. Whether it started."""
+        processor = self.processor
+        if not isinstance(processor, ChildProcessor):
+            return False
+        for records in batches:
+            for record in records:
+                profile = self._profile_of.get(_primary(record))
+                if len(record[IDENTITY_MAP]) != 1 or profile not in processor.profiles:
+                    return False
+        processor.feed_start(batches)
+        return True
+
+    def _fed(self, batches: list[list[Record]], ahead: bool) -> list[int]:
+        """Feed the batches to the processor (or wait for the child fed ahead): how many
+        transitions are pending after each."""
+        if ahead:
+            assert isinstance(self.processor, ChildProcessor)
+            before = len(self._pending)
+            return [before + mark for mark in self.processor.feed_finish()]
+        ends = []
+        for records in batches:
+            self.processor.feed(records)
+            ends.append(len(self._pending))
+        return ends
 
     def _checked(self, events: Sequence[object]) -> list[Record]:
         records: list[Record] = []
@@ -340,7 +380,7 @@ class EventStream:
             stream_ledger.touch(con, self.name, sorted(new))
             self._touched |= new
         profiles = {self._profile_of[pair] for pair in wanted}
-        missing = profiles - self.processor.profiles.keys()
+        missing = profiles.difference(self.processor.profiles)
         self._loaded = load_profiles(con, missing, self._columns)
 
     def _regraphed(self, moved: frozenset[int], at: datetime) -> None:
@@ -398,7 +438,7 @@ class EventStream:
         stream_ledger.save(self.workspace.con, self.checkpoint)
         return transitions
 
-    def _restore(self) -> Processor:
+    def _restore(self) -> Processor | ChildProcessor:
         """The processor as the store and checkpoint say: the clock where it stopped, and a
         wake-up for every profile the stream has touched at its earliest pending timer, so its
         windows lapse on time; profiles are read back only then, or when an event of them
@@ -410,13 +450,20 @@ class EventStream:
         self._pending.clear()
         self._known.clear()
         self._profile_of.clear()
-        processor = Processor(
-            self.edge,
-            clock=self._clock,
-            lateness=self._lateness,
-            resolve=self._resolve,
-            load=self._load,
-        )
+        processor: Processor | ChildProcessor
+        if self._isolated:
+            processor = ChildProcessor(
+                self.edge, self.names, self._columns.events, clock=self._clock,
+                lateness=self._lateness, resolve=self._resolve, load=self._load,
+            )  # fmt: skip
+        else:
+            processor = Processor(
+                self.edge,
+                clock=self._clock,
+                lateness=self._lateness,
+                resolve=self._resolve,
+                load=self._load,
+            )
         processor.subscribe(self._pending.append)
         processor.resume(self.checkpoint.clock, self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}

@@ -3,16 +3,17 @@ membership changes they caused, and located when invalid."""
 
 from __future__ import annotations
 
-import threading
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 
-from segmint.api import collection
-from segmint.api.collection import Collectors, _Call, _Line
+from segmint.api.collection import Collectors
 from segmint.errors import ValidationError
+from segmint.stream.child import ChildProcessor
 from segmint.stream.service import Receipt
 from tests.api.conftest import Api
 from tests.api.test_batches import jsonl, upload
@@ -201,67 +202,19 @@ def _searches(name: str, minute: int) -> list[object]:
     return [event(name, f"2026-10-10T10:{minute:02}:00Z", "search", email=f"{name}@x.com")]
 
 
-async def test_a_commit_gathers_as_many_calls_as_were_in_flight_before(
-    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+async def test_a_lost_evaluation_process_answers_503_and_the_retry_is_recorded_once(
+    api: Api, app: FastAPI
 ) -> None:
-    """Two callers took turns; when one call alone is in line, its commit waits for the
-    second caller's call and takes both, waking as it joins (not when ``GATHER`` ends)."""
-    monkeypatch.setattr(collection, "GATHER", 30.0)
     await define(api)
-    collectors: Collectors = app.state.collectors
-    collectors.collect("prod", "web", _searches("first", 0))
-    line = collectors._lines[("prod", "web")]
-    with ThreadPoolExecutor(2) as pool:
-        with line.turn:  # two calls in flight during a commit
-            pair = [pool.submit(collectors.collect, "prod", "web", _searches(n, 1)) for n in "ab"]
-            while len(line.waiting) < 2:
-                time.sleep(0.001)
-        assert [future.result()[0].accepted for future in pair] == [1, 1]
-        started = time.monotonic()
-        alone = pool.submit(collectors.collect, "prod", "web", _searches("c", 2))
-        while not ((line.waiting and line.turn.locked()) or alone.done()):
-            time.sleep(0.001)
-        time.sleep(0.05)
-        assert not alone.done()  # gathering
-        late = pool.submit(collectors.collect, "prod", "web", _searches("d", 3))
-        assert (alone.result()[0].offset, late.result()[0].offset) == (4, 5)
-    assert time.monotonic() - started < 10
-    assert _commits(collectors) == 3  # first; a and b; c and d
-
-
-async def test_a_lone_caller_never_waits_to_gather(
-    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(collection, "GATHER", 30.0)
-    await define(api)
-    collectors: Collectors = app.state.collectors
-    started = time.monotonic()
-    for minute in range(5):
-        collectors.collect("prod", "web", _searches(f"lone{minute}", minute))
-    assert time.monotonic() - started < 10
-    assert _commits(collectors) == 5
-
-
-def test_a_call_arriving_during_a_commit_is_expected_by_the_next() -> None:
-    """Callers that come back while a commit runs raise what the next commit gathers for; a
-    commit that finds fewer callers expects fewer after it."""
-    guard = threading.Lock()
-    line = _Line(threading.Condition(guard))
-    first, second = _Call([{}]), _Call([{}])
-    with guard:
-        line.enter()
-        line.join(first)
-        assert line.gather() == [first]  # alone: nothing to wait for
-        line.enter()  # the second caller, during the first commit
-        line.join(second)
-        line.leave()  # the first is answered, and will come back
-        started = time.monotonic()
-        assert line.gather() == [second]
-        waited = time.monotonic() - started
-        assert waited >= collection.GATHER
-        line.leave()
-        line.enter()
-        line.join(first)
-        started = time.monotonic()
-        assert line.gather() == [first]
-        assert time.monotonic() - started < collection.GATHER
+    first = event("k1", "2026-10-10T10:00:00Z", "search", email="kim@x.com")
+    assert (await collect(api, [first]))[0] == 200
+    stream = app.state.collectors._streams[("prod", "web")].stream
+    assert isinstance(stream.processor, ChildProcessor) and stream.processor.pid is not None
+    os.kill(stream.processor.pid, signal.SIGKILL)
+    stream.processor.wait()
+    second = event("k2", "2026-10-10T10:05:00Z", "search", email="kim@x.com")
+    status, problem = await collect(api, [second])
+    assert (status, problem["title"]) == (503, "Evaluation restarting"), problem
+    assert "none of them was recorded" in str(problem)
+    status, receipt = await collect(api, [second])
+    assert (status, receipt["accepted"], len(receipt["transitions"])) == (200, 1, 1)

@@ -24,7 +24,7 @@ RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now]
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return _workspace(tmp_path / "ws")
+    return searchers_workspace(tmp_path / "ws")
 
 
 def history(workspace: Workspace) -> list[tuple[object, ...]]:
@@ -137,7 +137,7 @@ def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) 
     ]
     outcomes: dict[str, list[object]] = {}
     for mode in ("alone", "together"):
-        with _workspace(tmp_path / mode) as workspace:
+        with searchers_workspace(tmp_path / mode) as workspace:
             stream = EventStream(workspace, "web")
             stream.collect(earlier)
             if mode == "together":
@@ -149,7 +149,7 @@ def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) 
                         found.append(stream.collect(call))
                     except ValidationError as error:
                         found.append(error)
-            outcomes[mode] = [_summary(outcome) for outcome in found] + [
+            outcomes[mode] = [summary(outcome) for outcome in found] + [
                 count(workspace, "events"),
                 history(workspace),
             ]
@@ -166,7 +166,7 @@ def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) 
     ]
 
 
-def _workspace(path: Path) -> Workspace:
+def searchers_workspace(path: Path) -> Workspace:
     runner = CliRunner()
     for args in (
         ["init"],
@@ -180,7 +180,7 @@ def _workspace(path: Path) -> Workspace:
     return opened
 
 
-def _summary(outcome: object) -> object:
+def summary(outcome: object) -> object:
     if isinstance(outcome, ValidationError):
         return [str(problem) for problem in outcome.problems]
     assert isinstance(outcome, Receipt)

@@ -190,7 +190,12 @@ class Processor:
 
     def feed(self, events: Iterable[Event]) -> None:
         for event in events:
-            self._one(event)
+            self._one(self._resolve(event), event)
+
+    def feed_keyed(self, pairs: Iterable[tuple[ProfileKey, Event]]) -> None:
+        """``feed`` for events whose profiles were resolved already (by another process)."""
+        for key, event in pairs:
+            self._one(key, event)
 
     def advance(self, to: datetime) -> None:
         """Move the clock to ``to`` (never back), firing every timer due by then in order."""
@@ -216,8 +221,7 @@ class Processor:
             state = self.profiles[key] = self._state(loaded)
         return state
 
-    def _one(self, event: Event) -> None:
-        key = self._resolve(event)
+    def _one(self, key: ProfileKey, event: Event) -> None:
         stamp: datetime = event["timestamp"]
         if self.mode is Clock.WALL:
             self.advance(self._wall())

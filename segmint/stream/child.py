@@ -1,0 +1,231 @@
+"""Streaming evaluation in a child process, beside the process that stores the events.
+
+A server's threads share one interpreter lock: parsing, validating and storing events take one
+core, and evaluating the segments is as much work again. ``ChildProcessor`` runs the unchanged
+``Processor`` in a child process (spawned: it inherits no lock and no database handle) and
+talks to it over a pipe, so evaluation uses the second core: while the child evaluates one
+group of events, the parent's threads take in and store the next.
+
+Calls with no answer (``resume``, ``sleep``, ``forget``, ``add_profile``) travel with the next
+call that has one. The child asks for each profile it must load (an event of a profile it does
+not hold, a timer waking a sleeping one) and the parent, waiting for its answer, reads it from
+the store. The transitions each answer carries go to the parent's subscribers, in order. A
+child that dies raises ``EvaluationLost``, an error in the child ``EvaluationFailed`` with its
+traceback: either way the caller's transaction rolls back and a new child is built from the
+store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import traceback
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from typing import Any
+
+from segmint.cli.collector import long_lived
+from segmint.errors import SegmintError
+from segmint.evaluate.edge import EdgeSegments
+from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.streaming import Clock, Processor, Transition
+from segmint.evaluate.streaming.processor import ProfileKey, Subscriber
+from segmint.evaluate.streaming.state import Event
+from segmint.plan.nodes import Plan
+
+#: One call to the child's processor: a method's name and its arguments.
+Call = tuple[str, tuple[Any, ...]]
+#: What the parent may call (a message naming anything else fails in the child).
+_METHODS = frozenset({"resume", "sleep", "forget", "add_profile", "feed_keyed", "advance",
+                      "evaluated"})  # fmt: skip
+
+
+class EvaluationLost(SegmintError):
+    """The evaluation process died; nothing of the call in flight was recorded."""
+
+    http_status = 503
+    title = "Evaluation restarting"
+
+
+class EvaluationFailed(RuntimeError):
+    """Evaluation raised in the child: a bug, reported with the child's traceback."""
+
+
+class ChildProcessor:
+    """A ``Processor`` in a child process, used as one: ``feed``, ``advance``, ``resume``,
+    ``sleep``, ``forget``, ``add_profile``, ``evaluated``, ``subscribe``, and ``clock``,
+    ``latest`` and the keys of the ``profiles`` held, mirrored. ``feed_start`` and
+    ``feed_finish`` split a feed so the caller can work while the child evaluates. Events
+    cross the pipe with only the ``fields`` the segments read. ``close`` ends the child."""
+
+    def __init__(
+        self,
+        segments: EdgeSegments,
+        names: Mapping[str, str],
+        fields: Collection[str],
+        *,
+        clock: Clock,
+        lateness: timedelta,
+        resolve: Callable[[Event], ProfileKey],
+        load: Callable[[ProfileKey], ProfileData],
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_serve,
+            args=(child_end, segments.plans, dict(names), clock, lateness),
+            name="segmint-evaluation",
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()
+        self._fields, self._resolve, self._load = frozenset(fields), resolve, load
+        self._deferred: list[Call] = []
+        self._subscribers: list[Subscriber] = []
+        self.profiles: set[ProfileKey] = set()
+        self.clock: datetime | None = None
+        self.latest: datetime | None = None
+
+    def subscribe(self, callback: Subscriber) -> None:
+        self._subscribers.append(callback)
+
+    def resume(self, clock: datetime | None, latest: datetime | None) -> None:
+        self.clock, self.latest = clock, latest
+        self._deferred.append(("resume", (clock, latest)))
+
+    def sleep(self, key: ProfileKey, due: datetime) -> None:
+        self._deferred.append(("sleep", (key, due)))
+
+    def forget(self, key: ProfileKey) -> None:
+        self.profiles.discard(key)
+        self._deferred.append(("forget", (key,)))
+
+    def add_profile(self, key: ProfileKey, data: ProfileData) -> None:
+        self.profiles.add(key)
+        self._deferred.append(("add_profile", (key, data)))
+
+    def feed(self, events: Iterable[Event]) -> None:
+        self.feed_start([events])
+        self.feed_finish()
+
+    def feed_start(self, batches: Sequence[Iterable[Event]]) -> None:
+        """Send each batch of events to be evaluated, one after the other; the answer is
+        ``feed_finish``'s."""
+        fields = self._fields
+        calls = []
+        for events in batches:
+            pairs = [
+                (self._resolve(event), {k: v for k, v in event.items() if k in fields})
+                for event in events
+            ]
+            self.profiles.update(key for key, _ in pairs)
+            calls.append(("feed_keyed", (pairs,)))
+        self._send(calls)
+
+    def feed_finish(self) -> list[int]:
+        """Wait for the batches ``feed_start`` sent: how many transitions this answer emitted
+        by the end of each."""
+        return self._receive()[1][-self._sent :]
+
+    def advance(self, to: datetime) -> None:
+        self._send([("advance", (to,))])
+        self._receive()
+
+    def evaluated(self) -> dict[ProfileKey, datetime | None]:
+        self._send([("evaluated", ())])
+        found: dict[ProfileKey, datetime | None] = self._receive()[0][-1]
+        return found
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def wait(self) -> None:
+        """Wait until the child has ended (after it was told or made to)."""
+        self._process.join()
+
+    def close(self) -> None:
+        """End the child (it exits when its pipe closes) and wait for it."""
+        self._pipe.close()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    def _send(self, calls: list[Call]) -> None:
+        message, self._deferred = [*self._deferred, *calls], []
+        self._sent = len(calls)
+        with self._lost():
+            self._pipe.send(message)
+
+    def _receive(self) -> tuple[list[Any], list[int]]:
+        """The answer to the last message (results and transition marks per call), serving
+        the loads the child asks for meanwhile."""
+        while True:
+            with self._lost():
+                answer = self._pipe.recv()
+            if answer[0] == "load":
+                self.profiles.add(answer[1])
+                with self._lost():
+                    self._pipe.send(self._load(answer[1]))
+                continue
+            if answer[0] == "failed":
+                raise EvaluationFailed(f"streaming evaluation failed in its process:\n{answer[1]}")
+            _, results, marks, transitions, self.clock, self.latest = answer
+            for transition in transitions:
+                for subscriber in self._subscribers:
+                    subscriber(transition)
+            return results, marks
+
+    @contextmanager
+    def _lost(self) -> Iterator[None]:
+        try:
+            yield
+        except (EOFError, OSError) as error:
+            raise EvaluationLost(
+                f"the streaming evaluation process stopped (exit code {self._process.exitcode})",
+                hint="send the events again: none of them was recorded",
+            ) from error
+
+
+def _serve(
+    pipe: Connection, plans: dict[str, Plan], names: dict[str, str], clock: Clock,
+    lateness: timedelta,
+) -> None:  # fmt: skip
+    """The child: answer each message until the pipe closes (Ctrl-C is the parent's to
+    handle: it closes the pipe)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def load(key: ProfileKey) -> ProfileData:
+        pipe.send(("load", key))
+        data: ProfileData = pipe.recv()
+        return data
+
+    processor = Processor(EdgeSegments(plans, names), clock=clock, lateness=lateness, load=load)
+    emitted: list[Transition] = []
+    processor.subscribe(emitted.append)
+    with long_lived():
+        while True:
+            try:
+                message: list[Call] = pipe.recv()
+                pipe.send(_answer(processor, message, emitted))
+            except (EOFError, OSError):  # the parent closed the pipe
+                return
+            emitted.clear()
+
+
+def _answer(
+    processor: Processor, message: list[Call], emitted: list[Transition]
+) -> tuple[Any, ...]:
+    try:
+        results, marks = [], []
+        for method, args in message:
+            if method not in _METHODS:
+                raise ValueError(f"not a processor call: {method}")
+            results.append(getattr(processor, method)(*args))
+            marks.append(len(emitted))
+    except Exception:
+        return ("failed", traceback.format_exc())
+    return ("done", results, marks, emitted, processor.clock, processor.latest)
