@@ -12,11 +12,13 @@ stream busy waits in line, and whoever commits next takes every call waiting, up
 answered only once its events are durable; a commit's fixed cost is paid once per group.
 A call validates its events before it joins the line, while others commit.
 
-Each stream evaluates in a process of its own (``EventStream(isolated=True)``), so the second
-core evaluates one group while this process takes in, validates and stores the next. A commit
-therefore takes what is waiting at once: waiting for more callers to join would leave the
-evaluating process idle (with 16 callers sending arrays of 100, gathering for up to 20 ms
-committed 20,000 to 21,000 events per second, taking what waits 22,000 to 25,000).
+Each stream evaluates in a process of its own (``EventStream(isolated=True)``), on the second
+core. A call of profiles the stream holds is sent there as it joins the line
+(``EventStream.send_ahead``), so it is evaluated while the calls before it are stored and
+committed; its own commit then finds it done. Calls are sent in line order, and none while a
+call that was not sent (a new identity, a link, a stream rebuilt) waits before it or is being
+committed: evaluation follows the order of the commits. A commit takes what is waiting at
+once: waiting for more callers to join would leave the evaluating process idle.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ class _Line:
 
     waiting: list[_Call] = field(default_factory=list)
     turn: threading.Lock = field(default_factory=threading.Lock)
+    #: Whether the group being committed has a call not sent ahead (evaluated after it is
+    #: stored): no call may be sent before it is.
+    blocked: bool = False
+
+    def sendable(self, stream: EventStream) -> bool:
+        """Whether a call joining now may be sent ahead to the stream's evaluation: every call
+        before it was."""
+        processor = stream.processor
+        return not self.blocked and all(_sent_to(call) is processor for call in self.waiting)
 
     def take(self) -> list[_Call]:
         """The group to commit: the calls waiting first, up to ``GROUP_EVENTS`` events."""
@@ -69,6 +80,10 @@ class _Line:
             size, count = size + len(call.events), count + 1
         group, self.waiting = self.waiting[:count], self.waiting[count:]
         return group
+
+
+def _sent_to(call: _Call) -> object:
+    return call.checked.sent if call.checked is not None else None
 
 
 class Collectors:
@@ -90,6 +105,9 @@ class Collectors:
         if held is not None:
             call.checked = held.stream.check_call(events)
         with self._guard:
+            checked, current = call.checked, self._streams.get((sandbox, dataset))
+            if checked is not None and current is held and line.sendable(checked.stream):
+                call.checked = checked.stream.send_ahead(checked)
             line.waiting.append(call)
         with line.turn:
             while call.outcome is None:
@@ -102,9 +120,12 @@ class Collectors:
         """Commit the calls waiting first, as one group; each gets its own outcome."""
         with self._guard:
             group = line.take()
+            held = self._streams.get((sandbox, dataset))
+            processor = held.stream.processor if held is not None else None
+            line.blocked = any(_sent_to(call) is not processor for call in group)
         try:
             with self._service.writing(sandbox, keys=False):
-                held = self._current(sandbox, dataset)
+                held = self._current(sandbox, dataset, line)
                 try:
                     outcomes = held.stream.collect_all(
                         [call.checked or call.events for call in group]
@@ -115,6 +136,9 @@ class Collectors:
             for call in group:
                 call.outcome = error
             return
+        finally:
+            with self._guard:
+                line.blocked = False
         names = held.stream.names
         for call, outcome in zip(group, outcomes, strict=True):
             call.outcome = outcome if isinstance(outcome, ValidationError) else (outcome, names)
@@ -124,12 +148,16 @@ class Collectors:
             held.connection.close()
         self._streams.clear()
 
-    def _current(self, sandbox: str, dataset: str) -> _Held:
+    def _current(self, sandbox: str, dataset: str, line: _Line) -> _Held:
+        """The stream, rebuilt if another write came since its last call; then no call is sent
+        ahead to it until the group being committed is fed."""
         key = (sandbox, dataset)
-        held = self._streams.pop(key, None)
+        held = self._streams.get(key)
         if held is not None and held.version == self._service.data_version(sandbox):
-            self._streams[key] = held
             return held
+        with self._guard:
+            self._streams.pop(key, None)
+            line.blocked = True
         if held is not None:
             held.connection.close()
         connection = ExitStack()
@@ -144,5 +172,6 @@ class Collectors:
             connection.close()
             raise
         held = _Held(stream, connection, self._service.data_version(sandbox))
-        self._streams[key] = held
+        with self._guard:
+            self._streams[key] = held
         return held

@@ -3,8 +3,9 @@
 A server's threads share one interpreter lock: parsing, validating and storing events take one
 core, and evaluating the segments is as much work again. ``ChildProcessor`` runs the unchanged
 ``Processor`` in a child process (spawned: it inherits no lock and no database handle) and
-talks to it over a pipe, so evaluation uses the second core: while the child evaluates one
-group of events, the parent's threads take in and store the next.
+talks to it over a pipe, so evaluation uses the second core: while the child evaluates some
+events, the parent's threads take in and store others. Events can be sent before earlier
+ones are finished; the child answers in order.
 
 Calls with no answer (``resume``, ``sleep``, ``forget``, ``add_profile``) travel with the next
 call that has one. The child asks for each profile it must load (an event of a profile it does
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 import traceback
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
@@ -38,8 +40,7 @@ from segmint.plan.nodes import Plan
 #: One call to the child's processor: a method's name and its arguments.
 Call = tuple[str, tuple[Any, ...]]
 #: What the parent may call (a message naming anything else fails in the child).
-_METHODS = frozenset({"resume", "sleep", "forget", "add_profile", "feed_keyed", "advance",
-                      "evaluated"})  # fmt: skip
+_METHODS = frozenset({"resume", "sleep", "forget", "add_profile", "feed_keyed", "advance"})
 
 
 class EvaluationLost(SegmintError):
@@ -83,6 +84,9 @@ class ChildProcessor:
         child_end.close()
         self._fields, self._resolve, self._load = frozenset(fields), resolve, load
         self._deferred: list[Call] = []
+        self._sending = threading.Lock()
+        #: The profiles' earliest timers, as the answers received since ``evaluated`` carry.
+        self._changed: dict[ProfileKey, datetime | None] = {}
         self._subscribers: list[Subscriber] = []
         self.profiles: set[ProfileKey] = set()
         self.clock: datetime | None = None
@@ -107,36 +111,34 @@ class ChildProcessor:
         self._deferred.append(("add_profile", (key, data)))
 
     def feed(self, events: Iterable[Event]) -> None:
-        self.feed_start([events])
+        self.feed_start(events)
         self.feed_finish()
 
-    def feed_start(self, batches: Sequence[Iterable[Event]]) -> None:
-        """Send each batch of events to be evaluated, one after the other; the answer is
-        ``feed_finish``'s."""
+    def feed_start(self, events: Iterable[Event]) -> None:
+        """Send events to be evaluated behind those sent before; ``feed_finish`` waits for
+        them. Safe to call from another thread than the one finishing."""
         fields = self._fields
-        calls = []
-        for events in batches:
-            pairs = [
-                (self._resolve(event), {k: v for k, v in event.items() if k in fields})
-                for event in events
-            ]
-            self.profiles.update(key for key, _ in pairs)
-            calls.append(("feed_keyed", (pairs,)))
-        self._send(calls)
+        pairs = [
+            (self._resolve(event), {k: v for k, v in event.items() if k in fields})
+            for event in events
+        ]
+        self.profiles.update(key for key, _ in pairs)
+        self._send(("feed_keyed", (pairs,)))
 
-    def feed_finish(self) -> list[int]:
-        """Wait for the batches ``feed_start`` sent: how many transitions this answer emitted
-        by the end of each."""
-        return self._receive()[1][-self._sent :]
+    def feed_finish(self) -> None:
+        """Wait for the oldest events sent and not finished yet to be evaluated (their
+        transitions go to the subscribers)."""
+        self._receive()
 
     def advance(self, to: datetime) -> None:
-        self._send([("advance", (to,))])
+        self._send(("advance", (to,)))
         self._receive()
 
     def evaluated(self) -> dict[ProfileKey, datetime | None]:
-        self._send([("evaluated", ())])
-        found: dict[ProfileKey, datetime | None] = self._receive()[0][-1]
-        return found
+        """The earliest timer of each profile evaluated or dropped by the calls answered since
+        the last call (each answer carries its own)."""
+        changed, self._changed = self._changed, {}
+        return changed
 
     @property
     def pid(self) -> int | None:
@@ -154,30 +156,32 @@ class ChildProcessor:
             self._process.kill()
             self._process.join()
 
-    def _send(self, calls: list[Call]) -> None:
-        message, self._deferred = [*self._deferred, *calls], []
-        self._sent = len(calls)
-        with self._lost():
-            self._pipe.send(message)
+    def _send(self, call: Call) -> None:
+        """Send the call, after the deferred ones."""
+        with self._sending:
+            message, self._deferred = [*self._deferred, call], []
+            with self._lost():
+                self._pipe.send(message)
 
-    def _receive(self) -> tuple[list[Any], list[int]]:
-        """The answer to the last message (results and transition marks per call), serving
-        the loads the child asks for meanwhile."""
+    def _receive(self) -> None:
+        """Take the next answer, serving the loads the child asks for meanwhile."""
         while True:
             with self._lost():
                 answer = self._pipe.recv()
             if answer[0] == "load":
                 self.profiles.add(answer[1])
-                with self._lost():
-                    self._pipe.send(self._load(answer[1]))
+                data = self._load(answer[1])
+                with self._sending, self._lost():
+                    self._pipe.send(data)
                 continue
             if answer[0] == "failed":
                 raise EvaluationFailed(f"streaming evaluation failed in its process:\n{answer[1]}")
-            _, results, marks, transitions, self.clock, self.latest = answer
+            _, transitions, self.clock, self.latest, changed = answer
+            self._changed.update(changed)
             for transition in transitions:
                 for subscriber in self._subscribers:
                     subscriber(transition)
-            return results, marks
+            return
 
     @contextmanager
     def _lost(self) -> Iterator[None]:
@@ -219,13 +223,14 @@ def _serve(
 def _answer(
     processor: Processor, message: list[Call], emitted: list[Transition]
 ) -> tuple[Any, ...]:
+    """The answer to one message: the transitions, the clock, the latest event time and the
+    profiles' changed timers."""
     try:
-        results, marks = [], []
         for method, args in message:
             if method not in _METHODS:
                 raise ValueError(f"not a processor call: {method}")
-            results.append(getattr(processor, method)(*args))
-            marks.append(len(emitted))
+            getattr(processor, method)(*args)
+        changed = processor.evaluated()
     except Exception:
         return ("failed", traceback.format_exc())
-    return ("done", results, marks, emitted, processor.clock, processor.latest)
+    return ("done", emitted, processor.clock, processor.latest, changed)

@@ -37,7 +37,7 @@ from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
 from segmint.store.workspace import Workspace
-from segmint.stream.child import ChildProcessor
+from segmint.stream.child import ChildProcessor, EvaluationLost
 from segmint.stream.profiles import Columns, load_profiles
 
 Record = dict[str, Any]
@@ -67,6 +67,8 @@ class Checked:
     stream: EventStream
     events: Sequence[object]
     outcome: list[Record] | ValidationError
+    #: The evaluation process the records went to before the commit (``send_ahead``).
+    sent: ChildProcessor | None = None
 
 
 class EventStream:
@@ -138,6 +140,8 @@ class EventStream:
         self._subscribers: list[Subscriber] = []
         self._pending: list[Transition] = []
         self._loaded: dict[int, ProfileData] = {}
+        #: The events the group being committed stores (``_stamp``), until it is fed.
+        self._storing: set[tuple[object, object]] = set()
         #: What this stream has read or written, kept while the store agrees (``_regraphed``
         #: and ``_restore`` drop what may have changed): identity keys, each identity's
         #: profile, the identity keys recorded as touched.
@@ -207,6 +211,7 @@ class EventStream:
         its events, or them as ``check_call`` found them."""
         outcomes: list[Receipt | ValidationError | None] = []
         valid: list[tuple[list[Record], int]] = []
+        sent: list[bool] = []
         offset = self.offset
         for call in calls:
             if not isinstance(call, Checked) or call.stream is not self:
@@ -216,8 +221,9 @@ class EventStream:
                 continue
             offset += len(call.events)
             valid.append((call.outcome, offset))
+            sent.append(call.sent is not None and call.sent is self.processor)
             outcomes.append(None)
-        receipts = iter(self.commit_all(valid))
+        receipts = iter(self.commit_all(valid, sent))
         return [next(receipts) if outcome is None else outcome for outcome in outcomes]
 
     def commit(self, records: list[Record], offset: int) -> Receipt:
@@ -225,18 +231,24 @@ class EventStream:
         the checkpoint at ``offset``, all in one transaction."""
         return self.commit_all([(records, offset)])[0]
 
-    def commit_all(self, calls: Sequence[tuple[list[Record], int]]) -> list[Receipt]:
+    def commit_all(
+        self, calls: Sequence[tuple[list[Record], int]], sent: Sequence[bool] = ()
+    ) -> list[Receipt]:
         """``commit`` for several calls (records, offset after them) in one transaction: fed
-        to the processor call by call, the checkpoint at the last call's offset."""
+        to the processor call by call, the checkpoint at the last call's offset. The first
+        calls may have been ``sent`` to the evaluation process already (``send_ahead``)."""
         if not calls:
             return []
         offset = calls[-1][1]
         try:
             with self.workspace.transaction():
                 batches = [records for records, _ in calls]
-                ahead = self._feed_ahead(batches)
-                counts = self._store(batches, offset)
-                ends = self._fed(batches, ahead)
+                ahead = self._feed_ahead(batches, list(sent))
+                try:
+                    counts = self._store(batches, offset)
+                    ends = self._fed(batches, ahead)
+                finally:
+                    self._storing = set()
                 transitions = self._record(offset, sum(len(records) for records, _ in calls))
         except BaseException:
             self.close()
@@ -256,31 +268,56 @@ class EventStream:
         if isinstance(self.processor, ChildProcessor):
             self.processor.close()
 
-    def _feed_ahead(self, batches: list[list[Record]]) -> bool:
-        """Start evaluating the batches in the child before they are stored, when storing them
-        cannot change which profile an event is of: each has one identity, resolved already
-        to a profile the child holds. Whether it started."""
+    def send_ahead(self, call: Checked) -> Checked:
+        """The call, its records sent now to the evaluation process if storing them cannot
+        change which profile an event is of (each has one identity, resolved already to a
+        profile the process holds). The caller sends calls in the order they will be
+        committed, and none while a call not sent waits to be committed before them."""
         processor = self.processor
-        if not isinstance(processor, ChildProcessor):
-            return False
+        if call.stream is not self or isinstance(call.outcome, ValidationError):
+            return call
+        if not isinstance(processor, ChildProcessor) or not self._resolved([call.outcome]):
+            return call
+        try:
+            processor.feed_start(call.outcome)
+        except EvaluationLost:  # the commit before finds it lost, and builds a new one
+            return call
+        return replace(call, sent=processor)
+
+    def _resolved(self, batches: list[list[Record]]) -> bool:
+        """Whether every record has one identity, of a profile the child holds."""
+        held = self.processor.profiles
         for records in batches:
             for record in records:
                 profile = self._profile_of.get(_primary(record))
-                if len(record[IDENTITY_MAP]) != 1 or profile not in processor.profiles:
+                if len(record[IDENTITY_MAP]) != 1 or profile not in held:
                     return False
-        processor.feed_start(batches)
         return True
 
-    def _fed(self, batches: list[list[Record]], ahead: bool) -> list[int]:
-        """Feed the batches to the processor (or wait for the child fed ahead): how many
+    def _feed_ahead(self, batches: list[list[Record]], sent: list[bool]) -> list[bool]:
+        """Which batches are sent to the evaluation process before they are stored: those
+        sent already (the first ones), and now the others if all can be (``send_ahead``)."""
+        done = sum(sent)
+        if not all(sent[:done]):
+            raise ValueError("calls sent ahead must come before the others")
+        rest = batches[done:]
+        processor = self.processor
+        if rest and isinstance(processor, ChildProcessor) and self._resolved(rest):
+            for records in rest:
+                processor.feed_start(records)
+            return [True] * len(batches)
+        return [True] * done + [False] * len(rest)
+
+    def _fed(self, batches: list[list[Record]], ahead: list[bool]) -> list[int]:
+        """Feed the batches to the processor (or wait for those fed ahead): how many
         transitions are pending after each."""
-        if ahead:
-            assert isinstance(self.processor, ChildProcessor)
-            before = len(self._pending)
-            return [before + mark for mark in self.processor.feed_finish()]
         ends = []
-        for records in batches:
-            self.processor.feed(records)
+        for records, sent in zip(batches, ahead, strict=True):
+            if sent:
+                assert isinstance(self.processor, ChildProcessor)
+                self.processor.feed_finish()
+            else:
+                self.processor.feed(records)
             ends.append(len(self._pending))
         return ends
 
@@ -304,6 +341,7 @@ class EventStream:
         if not records:
             return [(0, 0)] * len(calls)
         kept, counts = self._group(calls)
+        self._storing = {_stamp(record) for record in kept}
         stored = write_records(
             self.workspace.con,
             self.dataset,
@@ -406,12 +444,18 @@ class EventStream:
         return self._profile_of[_primary(event)]
 
     def _load(self, key: object) -> ProfileData:
-        """A profile ``_prepare`` read for the batch, else (one woken by its timer) read now."""
+        """A profile ``_prepare`` read for the batch, else (one woken by its timer) read now;
+        as it was before the group being committed: the processor is fed the group's events
+        one call after the other, so a call is evaluated as if committed alone, not with the
+        events of the calls after it."""
         profile = int(str(key))
         found = self._loaded.pop(profile, None)
         if found is None:
             found = load_profiles(self.workspace.con, {profile}, self._columns).get(profile)
-        return found or ProfileData()
+        if found is None:
+            return ProfileData()
+        fresh = self._storing
+        return replace(found, events=[e for e in found.events if _stamp(e) not in fresh])
 
     def _record(self, offset: int, consumed: int) -> list[Transition]:
         """Write the pending transitions and the new checkpoint (inside the transaction)."""
@@ -472,6 +516,11 @@ class EventStream:
             processor.sleep(key, due)
             self._dues[key] = due
         return processor
+
+
+def _stamp(event: Record) -> tuple[object, object]:
+    """What identifies an event among a profile's: its ``_id`` and time."""
+    return event["_id"], event["timestamp"]
 
 
 def _primary(record: Record) -> tuple[str, str]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 
-from segmint.api.collection import Collectors
+from segmint.api.collection import Collectors, _Line
 from segmint.errors import ValidationError
-from segmint.stream.child import ChildProcessor
-from segmint.stream.service import Receipt
+from segmint.stream.child import ChildProcessor, EvaluationLost
+from segmint.stream.service import EventStream, Receipt, Record
 from tests.api.conftest import Api
 from tests.api.test_batches import jsonl, upload
 from tests.conftest import event
@@ -218,3 +219,105 @@ async def test_a_lost_evaluation_process_answers_503_and_the_retry_is_recorded_o
     assert "none of them was recorded" in str(problem)
     status, receipt = await collect(api, [second])
     assert (status, receipt["accepted"], len(receipt["transitions"])) == (200, 1, 1)
+
+
+def _searches_of(people: str, minute: int) -> list[object]:
+    """One search per person (``a``: email a@x.com), at the minute."""
+    return [
+        event(f"{name}{minute}", f"2026-10-10T10:{minute:02}:00Z", "search", email=f"{name}@x.com")
+        for name in people
+    ]
+
+
+def _waiting(line: _Line, calls: int) -> None:
+    while len(line.waiting) < calls:
+        time.sleep(0.001)
+
+
+async def test_calls_of_known_profiles_are_evaluated_as_they_join_the_line(
+    api: Api, app: FastAPI
+) -> None:
+    """While a commit runs, calls of profiles the stream holds go to its evaluation at once;
+    one with a new identity is not, nor any call behind it; each is answered as if committed
+    alone, in line order."""
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect("prod", "web", _searches_of("ab", 0))
+    line = collectors._lines[("prod", "web")]
+    stream = collectors._streams[("prod", "web")].stream
+    calls = [_searches_of("a", 1), _searches_of("b", 2), _searches_of("c", 3), _searches_of("a", 4)]
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = []
+        with line.turn:
+            for number, call in enumerate(calls, start=1):
+                futures.append(pool.submit(collectors.collect, "prod", "web", call))
+                _waiting(line, number)
+            sent = [waiting.checked.sent is stream.processor for waiting in line.waiting]
+        assert sent == [True, True, False, False]
+        receipts = [future.result()[0] for future in futures]
+    moves = [[(t.status, t.time.minute) for t in receipt.transitions] for receipt in receipts]
+    assert moves == [[("entered", 1)], [("entered", 2)], [], []]
+    assert [receipt.offset for receipt in receipts] == [3, 4, 5, 6]
+
+
+async def test_calls_sent_to_a_lost_evaluation_are_evaluated_again_by_the_next(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluation dies with calls sent ahead to it and not answered (it is stopped while
+    they are sent, then killed): the commit in flight fails (503, nothing stored); the calls
+    behind it, sent to the lost process, are evaluated by the new one and recorded once."""
+    monkeypatch.setattr("segmint.api.collection.GROUP_EVENTS", 1)
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect("prod", "web", _searches_of("ab", 0))
+    line = collectors._lines[("prod", "web")]
+    stream = collectors._streams[("prod", "web")].stream
+    lost = stream.processor
+    assert isinstance(lost, ChildProcessor) and lost.pid is not None
+    calls = [_searches_of("a", 1), _searches_of("b", 2), _searches_of("a", 3)]
+    os.kill(lost.pid, signal.SIGSTOP)
+    with ThreadPoolExecutor(len(calls)) as pool:
+        with line.turn:
+            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
+            _waiting(line, len(calls))
+            assert all(waiting.checked.sent is lost for waiting in line.waiting)
+            os.kill(lost.pid, signal.SIGKILL)
+            lost.wait()
+        outcomes = [future.exception() or future.result()[0] for future in futures]
+    assert sum(isinstance(outcome, EvaluationLost) for outcome in outcomes) == 1
+    receipts = [outcome for outcome in outcomes if isinstance(outcome, Receipt)]
+    assert len(receipts) == 2 and stream.processor is not lost
+    with collectors._service.session("prod", write=False) as ws:
+        stored = ws.con.execute("SELECT count(*) FROM events").fetchone()
+        realized = ws.con.execute("SELECT count(*) FROM membership_history").fetchone()
+    assert stored == (2 + 2,) and realized == (2,)  # a and b entered once each
+
+
+async def test_no_call_is_sent_ahead_while_one_not_sent_is_being_committed(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new person's call is evaluated only once stored; a call joining meanwhile waits to
+    be evaluated after it, in commit order."""
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect("prod", "web", _searches_of("ab", 0))
+    line = collectors._lines[("prod", "web")]
+    storing, stored = threading.Event(), threading.Event()
+    store = EventStream._store
+
+    def held_store(stream: EventStream, calls: list[list[Record]], offset: int) -> object:
+        if any("c@x.com" in str(records) for records in calls):
+            storing.set()
+            stored.wait(30)
+        return store(stream, calls, offset)
+
+    monkeypatch.setattr(EventStream, "_store", held_store)
+    with ThreadPoolExecutor(2) as pool:
+        new = pool.submit(collectors.collect, "prod", "web", _searches_of("c", 1))
+        assert storing.wait(30)
+        known = pool.submit(collectors.collect, "prod", "web", _searches_of("a", 2))
+        _waiting(line, 1)
+        assert line.waiting[0].checked is not None and line.waiting[0].checked.sent is None
+        stored.set()
+        assert new.result()[0].transitions == []
+        assert [t.status for t in known.result()[0].transitions] == ["entered"]

@@ -173,9 +173,9 @@ def test_feeding_ahead_gives_the_receipts_of_feeding_after_storing(
     ahead: list[bool] = []
     feed_ahead = EventStream._feed_ahead
 
-    def spied(stream: EventStream, batches: list[list[dict[str, Any]]]) -> bool:
-        started = feed_ahead(stream, batches)
-        ahead.append(started)
+    def spied(stream: EventStream, batches: list[list[dict[str, Any]]], sent: list[bool]) -> list[bool]:
+        started = feed_ahead(stream, batches, sent)
+        ahead.extend(started)
         return started
 
     monkeypatch.setattr(EventStream, "_feed_ahead", spied)

@@ -4,6 +4,7 @@ the call is stored; a new service on the same workspace picks up where the last 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -163,6 +164,22 @@ def test_a_group_commit_answers_each_call_as_if_committed_alone(tmp_path: Path) 
         ),
         ["field [0].timestamp: is required for every event"],
         (2, 3, 8, [("entered", datetime(2026, 1, 1, 10, 2))]),
+    ]
+
+
+def test_a_person_new_in_a_group_is_evaluated_call_by_call(tmp_path: Path) -> None:
+    """A person first seen in a group commit is read as before the group, then each call's
+    events are fed in turn: the (late) search enters them with the second call, not the
+    first."""
+    calls: list[Sequence[object]] = [
+        [event("n1", "2026-01-01T10:05:00Z", "pageView", ecid="N")],
+        [event("n2", "2026-01-01T10:00:00Z", "search", ecid="N")],
+    ]
+    with searchers_workspace(tmp_path / "ws") as workspace:
+        found = EventStream(workspace, "web").collect_all(calls)
+    assert [summary(outcome) for outcome in found] == [
+        (1, 0, 1, []),
+        (1, 0, 2, [("entered", datetime(2026, 1, 1, 10, 5))]),
     ]
 
 
