@@ -38,7 +38,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from segmint.cli.collector import long_lived
+from segmint.collector import long_lived
 from segmint.demo.events import EVENT_TYPES
 from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.evaluate.edge import EdgeSegments

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 import typer
 
-from segmint.cli.collector import long_lived
 from segmint.cli.context import settings
 from segmint.cli.output import console
+from segmint.collector import long_lived
 
 #: Seconds a thread holds the GIL while others wait (Python's default is 0.005). Collection
 #: commits on one thread, which gives the GIL up on every DuckDB call and then waits this

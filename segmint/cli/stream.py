@@ -15,9 +15,9 @@ from typing import Any, BinaryIO
 import orjson
 import typer
 
-from segmint.cli.collector import long_lived
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import console
+from segmint.collector import long_lived
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
 from segmint.stream.service import EventStream

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
-from segmint.cli.collector import long_lived
+from segmint.collector import long_lived
 from segmint.errors import SegmintError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData

@@ -1,4 +1,5 @@
-"""The cycle collector's policy for the long-running commands (``serve``, ``stream``).
+"""The cycle collector's policy for the long-running processes (``serve``, ``stream``, and
+the evaluation process beside a server).
 
 They hold what they load (modules, compiled segments, profiles' events) for as long as they
 run. Python's default thresholds make the collector rescan all of it again and again: a

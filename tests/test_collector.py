@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from segmint.cli.collector import THRESHOLDS, long_lived
+from segmint.collector import THRESHOLDS, long_lived
 
 
 def test_long_lived_makes_passes_rare_and_restores_the_collector_on_exit() -> None:
