@@ -19,9 +19,11 @@ store.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import signal
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -85,6 +87,12 @@ class ChildProcessor:
         self._fields, self._resolve, self._load = frozenset(fields), resolve, load
         self._deferred: list[Call] = []
         self._sending = threading.Lock()
+        #: What the writer thread sends, in order: ("calls", calls), ("profile", data).
+        self._outbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write, name="segmint-evaluation-writer", daemon=True
+        )
+        self._writer.start()
         #: The profiles' earliest timers, as the answers received since ``evaluated`` carry.
         self._changed: dict[ProfileKey, datetime | None] = {}
         self._subscribers: list[Subscriber] = []
@@ -116,7 +124,8 @@ class ChildProcessor:
 
     def feed_start(self, events: Iterable[Event]) -> None:
         """Send events to be evaluated behind those sent before; ``feed_finish`` waits for
-        them. Safe to call from another thread than the one finishing."""
+        them. Never waits for the child, and safe to call from another thread than the one
+        finishing."""
         fields = self._fields
         pairs = [
             (self._resolve(event), {k: v for k, v in event.items() if k in fields})
@@ -150,6 +159,11 @@ class ChildProcessor:
 
     def close(self) -> None:
         """End the child (it exits when its pipe closes) and wait for it."""
+        self._outbox.put(None)
+        self._writer.join(timeout=10)
+        if self._writer.is_alive():  # the child reads nothing: it answers, unread
+            self._process.kill()
+            self._writer.join()
         self._pipe.close()
         self._process.join(timeout=10)
         if self._process.is_alive():
@@ -157,11 +171,20 @@ class ChildProcessor:
             self._process.join()
 
     def _send(self, call: Call) -> None:
-        """Send the call, after the deferred ones."""
+        """Queue the call, after the deferred ones."""
         with self._sending:
             message, self._deferred = [*self._deferred, call], []
-            with self._lost():
+            self._outbox.put(("calls", message))
+
+    def _write(self) -> None:
+        """Write what is queued to the child, in order, until told to stop. No sender waits
+        for the pipe: the child, answering earlier calls that no one reads yet, may not read
+        for a while, and a sender holding a lock the reader needs would wait forever."""
+        while (message := self._outbox.get()) is not None:
+            try:
                 self._pipe.send(message)
+            except OSError:  # the child is gone: whoever waits for an answer is told
+                return
 
     def _receive(self) -> None:
         """Take the next answer, serving the loads the child asks for meanwhile."""
@@ -170,9 +193,7 @@ class ChildProcessor:
                 answer = self._pipe.recv()
             if answer[0] == "load":
                 self.profiles.add(answer[1])
-                data = self._load(answer[1])
-                with self._sending, self._lost():
-                    self._pipe.send(data)
+                self._outbox.put(("profile", self._load(answer[1])))
                 continue
             if answer[0] == "failed":
                 raise EvaluationFailed(f"streaming evaluation failed in its process:\n{answer[1]}")
@@ -199,13 +220,19 @@ def _serve(
     lateness: timedelta,
 ) -> None:  # fmt: skip
     """The child: answer each message until the pipe closes (Ctrl-C is the parent's to
-    handle: it closes the pipe)."""
+    handle: it closes the pipe). Calls that arrive while it waits for a profile it asked for
+    wait their turn."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    backlog: deque[list[Call]] = deque()
 
     def load(key: ProfileKey) -> ProfileData:
         pipe.send(("load", key))
-        data: ProfileData = pipe.recv()
-        return data
+        while True:
+            kind, body = pipe.recv()
+            if kind == "profile":
+                data: ProfileData = body
+                return data
+            backlog.append(body)
 
     processor = Processor(EdgeSegments(plans, names), clock=clock, lateness=lateness, load=load)
     emitted: list[Transition] = []
@@ -213,7 +240,7 @@ def _serve(
     with long_lived():
         while True:
             try:
-                message: list[Call] = pipe.recv()
+                message: list[Call] = backlog.popleft() if backlog else pipe.recv()[1]
                 pipe.send(_answer(processor, message, emitted))
             except (EOFError, OSError):  # the parent closed the pipe
                 return

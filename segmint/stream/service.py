@@ -37,7 +37,7 @@ from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
 from segmint.store.workspace import Workspace
-from segmint.stream.child import ChildProcessor, EvaluationLost
+from segmint.stream.child import ChildProcessor
 from segmint.stream.profiles import Columns, load_profiles
 
 Record = dict[str, Any]
@@ -278,10 +278,7 @@ class EventStream:
             return call
         if not isinstance(processor, ChildProcessor) or not self._resolved([call.outcome]):
             return call
-        try:
-            processor.feed_start(call.outcome)
-        except EvaluationLost:  # the commit before finds it lost, and builds a new one
-            return call
+        processor.feed_start(call.outcome)
         return replace(call, sent=processor)
 
     def _resolved(self, batches: list[list[Record]]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,35 @@ def test_an_error_in_the_child_comes_back_with_its_traceback() -> None:
             child.advance("tomorrow")  # type: ignore[arg-type]
     finally:
         child.close()
+
+
+def test_sending_never_waits_for_the_child() -> None:
+    """Many large batches of profiles the child holds, sent before any answer is read: the
+    child's answers fill its pipe and it stops reading, yet sending returns at once (a sender
+    may hold a lock the reader needs), and every batch is answered in order."""
+    child = ChildProcessor(
+        EdgeSegments(PLANS, NAMES), NAMES, ["_id", "timestamp", "eventType"],
+        clock=Clock.EVENT, lateness=timedelta(0), resolve=_owner, load=_stored,
+    )  # fmt: skip
+    seen: list[Transition] = []
+    child.subscribe(seen.append)
+    batches = [
+        [_event(f"e{batch}-{n}", f"p{n}", batch + n / 1000, "search") for n in range(400)]
+        for batch in range(60)
+    ]
+    try:
+        child.feed(batches[0])  # the profiles are loaded
+        sender = threading.Thread(target=lambda: [child.feed_start(b) for b in batches[1:]])
+        sender.start()
+        sender.join(timeout=30)
+        assert not sender.is_alive(), "sending waited for the child to read"
+        for _ in batches[1:]:
+            child.feed_finish()
+    finally:
+        child.close()
+    assert len(child.profiles) == 400 and child.evaluated().keys() == child.profiles
+    entered = [t for t in seen if t.status == "entered" and t.segment == "recent"]
+    assert len(entered) == 400 and entered[0].time == _at(0)
 
 
 def _alive(pid: int) -> bool:
