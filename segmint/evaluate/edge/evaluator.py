@@ -71,15 +71,18 @@ class EdgeSegments:
         the ``known`` outcomes of segments not evaluated are taken as they are."""
         kept = profile.segments if targets is not None else profile.segments - self._own
         index = profile.index if isinstance(profile, IndexedProfile) else None
-        context = Context(profile.attributes, profile.events, set(kept), as_of, index)
         found: dict[str, Outcome] = {}
         if targets is None:
+            context = Context(profile.attributes, profile.events, set(kept), as_of, index)
             for segment in self.order:
                 found[segment] = outcome = self._test(segment, context)
                 self._realize(segment, outcome.member, context)
             return found
         wanted = set(targets).difference(settled)
         known = known or {}
+        if not wanted and not known:  # nothing to evaluate or to take (an event no segment reads)
+            return found
+        context = Context(profile.attributes, profile.events, set(kept), as_of, index)
         # Visit in evaluation order only what is wanted (a position heap: a segment using one
         # that changed joins later) or known; with many segments most are neither.
         position = self._position
