@@ -158,17 +158,13 @@ class ChildProcessor:
         self._process.join()
 
     def close(self) -> None:
-        """End the child (it exits when its pipe closes) and wait for it."""
+        """End the child at once and wait for it: it holds nothing that is not rebuilt from
+        the store, and answers no one will read could keep it from reading its pipe."""
         self._outbox.put(None)
-        self._writer.join(timeout=10)
-        if self._writer.is_alive():  # the child reads nothing: it answers, unread
-            self._process.kill()
-            self._writer.join()
+        self._process.kill()
+        self._process.join()
+        self._writer.join()
         self._pipe.close()
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
 
     def _send(self, call: Call) -> None:
         """Queue the call, after the deferred ones."""

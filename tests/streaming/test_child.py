@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,8 +136,14 @@ def test_sending_never_waits_for_the_child() -> None:
         assert not sender.is_alive(), "sending waited for the child to read"
         for _ in batches[1:]:
             child.feed_finish()
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGSTOP)  # reading nothing: closing still ends it at once
+        for batch in batches:
+            child.feed_start(batch)
     finally:
+        started = time.monotonic()
         child.close()
+    assert time.monotonic() - started < 5
     assert len(child.profiles) == 400 and child.evaluated().keys() == child.profiles
     entered = [t for t in seen if t.status == "entered" and t.segment == "recent"]
     assert len(entered) == 400 and entered[0].time == _at(0)
