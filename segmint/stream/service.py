@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -221,7 +222,7 @@ class EventStream:
                 continue
             offset += len(call.events)
             valid.append((call.outcome, offset))
-            sent.append(call.sent is not None and call.sent is self.processor)
+            sent.append(call.sent is self.processor)
             outcomes.append(None)
         receipts = iter(self.commit_all(valid, sent))
         return [next(receipts) if outcome is None else outcome for outcome in outcomes]
@@ -452,6 +453,8 @@ class EventStream:
         if found is None:
             return ProfileData()
         fresh = self._storing
+        if not fresh:
+            return found
         return replace(found, events=[e for e in found.events if _stamp(e) not in fresh])
 
     def _record(self, offset: int, consumed: int) -> list[Transition]:
@@ -491,20 +494,14 @@ class EventStream:
         self._pending.clear()
         self._known.clear()
         self._profile_of.clear()
-        processor: Processor | ChildProcessor
-        if self._isolated:
-            processor = ChildProcessor(
-                self.edge, self.names, self._columns.events, clock=self._clock,
-                lateness=self._lateness, resolve=self._resolve, load=self._load,
-            )  # fmt: skip
-        else:
-            processor = Processor(
-                self.edge,
-                clock=self._clock,
-                lateness=self._lateness,
-                resolve=self._resolve,
-                load=self._load,
-            )
+        kind = (
+            partial(ChildProcessor, self.edge, self.names, self._columns.events)
+            if self._isolated
+            else partial(Processor, self.edge)
+        )
+        processor = kind(
+            clock=self._clock, lateness=self._lateness, resolve=self._resolve, load=self._load
+        )
         processor.subscribe(self._pending.append)
         processor.resume(self.checkpoint.clock, self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
