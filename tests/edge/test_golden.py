@@ -86,3 +86,14 @@ def test_cli_shows_entry_without_writing(tmp_path: Path) -> None:
                 "--as-of", "2018-08-28T15:30:00", "--format", "json")  # fmt: skip
     assert orjson.loads(again)["segments"][0]["change"] == "entered"
     assert "n1" not in run("profile", "get", "--identity", "email:ann@x.com", "--format", "json")
+
+
+def test_trailing_window_on_an_attribute_ahead_of_now() -> None:
+    """An instant ahead of now enters a trailing window when now reaches it, then leaves."""
+    created = AS_OF + timedelta(days=2)
+    segments = edge(new="createdAt occurs <= 7 days before now")
+    profile = ProfileData(nested({"createdAt": created}), [])
+    now = segments.evaluate(profile, AS_OF, search=1)
+    assert (now.members, now.next_change) == (frozenset(), created)
+    then = segments.evaluate(profile, created, search=1)
+    assert (then.members, then.next_change) == ({"new"}, created + timedelta(days=7) + TICK)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from segmint.evaluate.edge.context import UNSET, Context, Env, Test, every, restore
@@ -258,15 +259,14 @@ def _span(
     bounds have a closed form and no visible key lies after the end."""
     lo, hi = 0, visible
     start, end = window.window.start, window.window.end
+    trailing = window.trailing_start(c.as_of)
+    if trailing is not None and start is not None:  # every visible key is before its end, now
+        return _first_inside(keys, trailing, start, visible), visible
     if start is not None:
         at = _instant(window, start, c, e)
         if at is None:
             return None
-        lo = (
-            bisect_left(keys, (at, -1), 0, visible)
-            if start.inclusive
-            else bisect_right(keys, (at, LAST), 0, visible)
-        )
+        lo = _first_inside(keys, at, start, visible)
     if end is not None:
         at = _instant(window, end, c, e)
         if at is None:
@@ -279,6 +279,13 @@ def _span(
         if max(lo, hi) < visible and _moving(end):
             return None
     return lo, max(lo, hi)
+
+
+def _first_inside(keys: list[Key], at: datetime, start: Bound, visible: int) -> int:
+    """The position of the first of the ``visible`` keys not before a window's start ``at``."""
+    if start.inclusive:
+        return bisect_left(keys, (at, -1), 0, visible)
+    return bisect_right(keys, (at, LAST), 0, visible)
 
 
 def _moving(bound: Bound) -> bool:

@@ -115,6 +115,19 @@ class CompiledWindow:
         #: Each moving bound's offset from its grid's floor, once found: constant while the
         #: closed form holds, so a later instant needs only the floor (``moving``).
         self._offsets: dict[int, tuple[timedelta, str]] = {}
+        #: The length of a window from some time before now up to now ("in the last 30
+        #: days", the commonest), whose bounds need no closed form: None for any other.
+        self.trailing = _trailing(window)
+
+    def trailing_start(self, as_of: datetime) -> datetime | None:
+        """The start of a trailing window at as_of; None where only the general rule answers
+        (the edges of time, where a bound saturates)."""
+        if self.trailing is None or not 1 < as_of.year < 9999:
+            return None
+        try:
+            return as_of - self.trailing
+        except OverflowError:
+            return None
 
     def resolver(self, c: Context, env: Env) -> semantics.Resolve:
         def resolve(anchor: Node, at: datetime) -> date | None:
@@ -153,6 +166,9 @@ class CompiledWindow:
     def holds(self, c: Context, env: Env, moment: date) -> bool:
         """``moment in window`` at as_of; notes when that can next change."""
         instant = calendar.as_instant(moment)
+        lo = self.trailing_start(c.as_of)
+        if lo is not None:
+            return self._holds_trailing(c, instant, lo)
         start, end = self.window.start, self.window.end
         after = before = True
         flips: list[datetime | None] = [None, None]
@@ -182,3 +198,41 @@ class CompiledWindow:
                 c.note(flip)
                 break
         return truth
+
+    def _holds_trailing(self, c: Context, instant: datetime, lo: datetime) -> bool:
+        """``holds`` for a trailing window starting at ``lo``: an instant in it leaves when the
+        start passes it; one ahead of now enters when now reaches it; one before the start
+        stays out."""
+        start = self.window.start
+        assert start is not None and self.trailing is not None
+        if not (lo <= instant if start.inclusive else lo < instant):
+            return False
+        if instant > c.as_of:
+            c.note(instant)
+            return False
+        stay = self.trailing + (TICK if start.inclusive else timedelta(0))
+        if instant <= datetime.max - stay:  # else the start never passes it
+            c.note(instant + stay)
+        return True
+
+
+def _trailing(window: Window) -> timedelta | None:
+    """The length of a window from a fixed length before ``now`` (inclusive or not) to ``now``
+    inclusive (or no end); None for any other window."""
+    start, end = window.start, window.end
+    if start is None or not _on_now(start) or start.amount > 0:
+        return None
+    if end is not None and not (_on_now(end) and end.inclusive and end.amount == 0):
+        return None
+    step = timedelta(0) if start.unit is None else calendar.FIXED_UNITS.get(start.unit)
+    try:
+        length = -(step * start.amount) if step is not None else None
+    except OverflowError:
+        return None
+    return length if length else None
+
+
+def _on_now(bound: Bound) -> bool:
+    """Whether the bound is ``now`` shifted by a fixed length (or not at all)."""
+    anchor = bound.anchor
+    return isinstance(anchor, TimeAnchor) and anchor.kind == "now"
