@@ -259,10 +259,12 @@ class Processor:
             found = self.segments.outcomes(ProfileData(), at)
             self._blank = {s: outcome for s, outcome in found.items() if outcome.hint is None}
         blank = self._blank
-        members = {s for s, outcome in blank.items() if outcome.member}
-        settled = (affected.up & members) | (affected.down & blank.keys() - members)
+        # Of the outcomes taken as known, only memberships do anything: a non-member of a
+        # segment that never changes with no event has no status to take and no timer to set.
+        members = {s: outcome for s, outcome in blank.items() if outcome.member}
+        settled = (affected.up & members.keys()) | (affected.down & blank.keys() - members.keys())
         targets = affected.segments | (set(self.segments.order) - blank.keys())
-        self._evaluate(key, targets, at, settled=settled, known=blank)
+        self._evaluate(key, targets, at, settled=settled, known=members)
 
     def affected(self, event_type: str) -> Affected:
         """The segments an event of this type can change, and which way."""
