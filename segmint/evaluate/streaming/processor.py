@@ -230,17 +230,21 @@ class Processor:
             self.advance(stamp - self.lateness)
         assert self.clock is not None
         affected = self.affected(str(event.get("eventType")))
+        # An event no segment reads (a page view, with no segment on page views) is neither
+        # kept nor evaluated: no evaluation would ever read it.
+        read = bool(affected.segments)
         state = self.profiles.get(key)
         if state is None:
             state = self._wake(key)
             blank = state.blank()
-            state.add(event)
+            if read:
+                state.add(event)
             if blank:
                 self._from_blank(key, affected, self.clock)
             else:
                 self._evaluate(key, self.segments.order, self.clock)
             return
-        if not state.add(event):
+        if not read or not state.add(event):
             return
         if stamp <= self.clock:
             members = state.members
