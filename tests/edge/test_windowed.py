@@ -146,18 +146,19 @@ def test_windowed_equals_reference(
 @_SETTINGS
 @given(
     data_sets(),
-    running_texts(),
+    st.lists(running_texts(), min_size=1, max_size=3),
     st.lists(as_of_instants(), min_size=1, max_size=4),
     st.randoms(use_true_random=False),
 )
 def test_running_aggregates_follow_each_arrival(
-    data: Data, text: str, instants: list[datetime], order: random.Random
+    data: Data, texts: list[str], instants: list[datetime], order: random.Random
 ) -> None:
     """Events arrive one at a time, in any order, and the streaming state is read once after
     each (as the stream reads it, with no search for the next change), at varying instants:
     aggregates extended from one reading to the next (and restarted when the window's start
-    moves or an event arrives late) equal the reference."""
-    plans = corpus([text], combine=False)
+    moves or an event arrives late) equal the reference, also where several aggregates (each
+    with its own window and function) share the events they keep."""
+    plans = corpus(texts, combine=False)
     edge = EdgeSegments(plans)
     for device, profile, events in arrivals(data, order):
         state = ProfileState.of(ProfileData(profile.attributes))

@@ -16,7 +16,8 @@ an index not in time order) takes the generic path.
 
 In a streaming profile's kept index, the events passing the other items, when these read
 only the event and not the time, are kept too, each event tested once as it arrives: a
-reading is then two bisects whatever the history's length.
+reading is then two bisects whatever the history's length. Readings that differ only in their
+window ("in 7 days", "in 30 days") keep them once, together.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def _selection(
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
     if not found and all(_fixed(p, node.var) for p in parts):
-        return KeptSelection(node, types, None, every([truth(p) for p in parts]), None, measure)
+        passes = every([truth(p) for p in parts])
+        return KeptSelection(node, types, None, (parts, passes), None, measure)
     if len(found) != 1:
         return None
     at = found[0]
@@ -121,15 +123,16 @@ def _selection(
 
     if all(_fixed(part, var) for part in others):
         plain = None if measure is not None else select
-        return KeptSelection(node, types, window, every([truth(p) for p in others]), plain, measure)
+        passes = every([truth(p) for p in others])
+        return KeptSelection(node, types, window, (others, passes), plain, measure)
     return None if measure is not None else select
 
 
 class _Kept:
     """The events of a reading's types that pass its items other than the window, in key
-    order."""
+    order: shared by every reading with the same items and measure, whatever its window."""
 
-    __slots__ = ("events", "keys", "partial", "seen", "values")
+    __slots__ = ("events", "keys", "moved", "seen", "values")
 
     def __init__(self) -> None:
         self.keys: list[Key] = []
@@ -138,8 +141,8 @@ class _Kept:
         self.values: list[list[Any]] = []
         #: How many of the index's events have been looked at (``EventIndex.arrived``).
         self.seen = 0
-        #: The measure's aggregate over the kept positions from lo to hi, as last read.
-        self.partial: tuple[int, int, semantics.Partial] | None = None
+        #: How many arrivals were kept before the end, moving the positions after them.
+        self.moved = 0
 
 
 class KeptSelection:
@@ -154,11 +157,15 @@ class KeptSelection:
 
     def __init__(
         self, node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
-        passes: Test, plain: Select | None, measure: Fn | None = None,
+        items: tuple[tuple[Node, ...], Test], plain: Select | None, measure: Fn | None = None,
     ) -> None:  # fmt: skip
         self.var, self.types, self.window = node.var, types, window
-        self.passes, self.plain, self.measure = passes, plain, measure
-        self.name = f"{'measured' if measure is not None else 'kept'}:{node!r}"
+        self.passes, self.plain, self.measure = items[1], plain, measure
+        measured = node.value if measure is not None and isinstance(node, Aggregate) else None
+        #: The kept events' name: the same for another window over the same selection.
+        self.kept = f"kept:{sorted(types)!r}:{node.var}:{items[0]!r}:{measured!r}"
+        #: This reading's own name, for its last aggregate (``aggregate``).
+        self.name = f"partial:{node!r}"
 
     def version(self, c: Context) -> int | None:
         """How many events passing the items other than the window there are (None without a
@@ -170,9 +177,9 @@ class KeptSelection:
         """The kept events, with those arrived since the last look tested and added."""
         index = c.kept
         assert index is not None
-        kept = index.memo.get(self.name)
+        kept = index.memo.get(self.kept)
         if kept is None:
-            kept = index.memo[self.name] = _Kept()
+            kept = index.memo[self.kept] = _Kept()
         kept.seen, arrived = index.arrived(kept.seen, self.types)
         if arrived:
             passes, measure, env = self.passes, self.measure, {}
@@ -181,7 +188,7 @@ class KeptSelection:
                 if passes(c, env):
                     at = bisect_right(kept.keys, key)
                     if at < len(kept.keys):  # a late arrival moves the positions after it
-                        kept.partial = None
+                        kept.moved += 1
                     kept.keys.insert(at, key)
                     kept.events.insert(at, event)
                     if measure is not None:
@@ -203,17 +210,18 @@ class KeptSelection:
         last reading's aggregate when the selection only grew at its end: a sum or average
         over a long window costs what arrived since, not the window's length."""
         found = self._range(c, e) if c.kept is not None else None
-        if found is None:
+        if found is None or c.kept is None:
             return UNSET
         kept, lo, hi = found
-        last = kept.partial
-        if last is not None and last[0] == lo and last[1] <= hi:
-            start, partial = last[1], last[2]
+        memo = c.kept.memo
+        last = memo.get(self.name)
+        if last is not None and last[0] == kept.moved and last[1] == lo and last[2] <= hi:
+            start, partial = last[2], last[3]
         else:
             start, partial = lo, semantics.Partial()
         fresh = [value for values in kept.values[start:hi] for value in values]
         partial = semantics.accumulate(function, partial, fresh)
-        kept.partial = (lo, hi, partial)
+        memo[self.name] = (kept.moved, lo, hi, partial)
         return semantics.finish(function, partial)
 
     def count(self, c: Context, e: Env) -> int | None:
