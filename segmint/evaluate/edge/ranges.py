@@ -79,8 +79,7 @@ def _selection(
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
     if not found and all(_fixed(p, node.var) for p in parts):
-        passes = every([truth(p) for p in parts])
-        return KeptSelection(node, types, None, (parts, passes), None, measure)
+        return KeptSelection(node, types, None, parts, truth, None, measure)
     if len(found) != 1:
         return None
     at = found[0]
@@ -123,8 +122,7 @@ def _selection(
 
     if all(_fixed(part, var) for part in others):
         plain = None if measure is not None else select
-        passes = every([truth(p) for p in others])
-        return KeptSelection(node, types, window, (others, passes), plain, measure)
+        return KeptSelection(node, types, window, others, truth, plain, measure)
     return None if measure is not None else select
 
 
@@ -157,13 +155,14 @@ class KeptSelection:
 
     def __init__(
         self, node: Aggregate | Quantify, types: frozenset[str], window: CompiledWindow | None,
-        items: tuple[tuple[Node, ...], Test], plain: Select | None, measure: Fn | None = None,
+        items: tuple[Node, ...], truth: Callable[[Node], Test], plain: Select | None,
+        measure: Fn | None = None,
     ) -> None:  # fmt: skip
         self.var, self.types, self.window = node.var, types, window
-        self.passes, self.plain, self.measure = items[1], plain, measure
+        self.passes, self.plain, self.measure = every([truth(i) for i in items]), plain, measure
         measured = node.value if measure is not None and isinstance(node, Aggregate) else None
         #: The kept events' name: the same for another window over the same selection.
-        self.kept = f"kept:{sorted(types)!r}:{node.var}:{items[0]!r}:{measured!r}"
+        self.kept = f"kept:{sorted(types)!r}:{node.var}:{items!r}:{measured!r}"
         #: This reading's own name, for its last aggregate (``aggregate``).
         self.name = f"partial:{node!r}"
 
@@ -209,8 +208,7 @@ class KeptSelection:
         """The measure's ``function`` over the selection (UNSET: ask ``self``), extending the
         last reading's aggregate when the selection only grew at its end: a sum or average
         over a long window costs what arrived since, not the window's length."""
-        found = self._range(c, e) if c.kept is not None else None
-        if found is None or c.kept is None:
+        if c.kept is None or (found := self._range(c, e)) is None:
             return UNSET
         kept, lo, hi = found
         memo = c.kept.memo

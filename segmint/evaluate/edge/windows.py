@@ -233,6 +233,6 @@ def _trailing(window: Window) -> timedelta | None:
 
 
 def _on_now(bound: Bound) -> bool:
-    """Whether the bound is ``now`` shifted by a fixed length (or not at all)."""
+    """Whether the bound is anchored on ``now`` (its shift is ``_trailing``'s to check)."""
     anchor = bound.anchor
     return isinstance(anchor, TimeAnchor) and anchor.kind == "now"
