@@ -80,7 +80,7 @@ class EdgeSegments:
             return found
         wanted = set(targets).difference(settled)
         known = known or {}
-        if not wanted and not known:  # nothing to evaluate or to take (an event no segment reads)
+        if not wanted and not known:  # nothing to evaluate or to take: every target settled
             return found
         context = Context(profile.attributes, profile.events, set(kept), as_of, index)
         # Visit in evaluation order only what is wanted (a position heap: a segment using one

@@ -162,9 +162,9 @@ class KeptSelection:
         self.passes, self.plain, self.measure = every([truth(i) for i in items]), plain, measure
         measured = node.value if measure is not None and isinstance(node, Aggregate) else None
         #: The kept events' name: the same for another window over the same selection.
-        self.kept = f"kept:{sorted(types)!r}:{node.var}:{items!r}:{measured!r}"
+        self.kept_name = f"kept:{sorted(types)!r}:{node.var}:{items!r}:{measured!r}"
         #: This reading's own name, for its last aggregate (``aggregate``).
-        self.name = f"partial:{node!r}"
+        self.partial_name = f"partial:{node!r}"
 
     def version(self, c: Context) -> int | None:
         """How many events passing the items other than the window there are (None without a
@@ -176,9 +176,9 @@ class KeptSelection:
         """The kept events, with those arrived since the last look tested and added."""
         index = c.kept
         assert index is not None
-        kept = index.memo.get(self.kept)
+        kept = index.memo.get(self.kept_name)
         if kept is None:
-            kept = index.memo[self.kept] = _Kept()
+            kept = index.memo[self.kept_name] = _Kept()
         kept.seen, arrived = index.arrived(kept.seen, self.types)
         if arrived:
             passes, measure, env = self.passes, self.measure, {}
@@ -212,14 +212,14 @@ class KeptSelection:
             return UNSET
         kept, lo, hi = found
         memo = c.kept.memo
-        last = memo.get(self.name)
+        last = memo.get(self.partial_name)
         if last is not None and last[0] == kept.moved and last[1] == lo and last[2] <= hi:
             start, partial = last[2], last[3]
         else:
             start, partial = lo, semantics.Partial()
         fresh = [value for values in kept.values[start:hi] for value in values]
         partial = semantics.accumulate(function, partial, fresh)
-        memo[self.name] = (kept.moved, lo, hi, partial)
+        memo[self.partial_name] = (kept.moved, lo, hi, partial)
         return semantics.finish(function, partial)
 
     def count(self, c: Context, e: Env) -> int | None:

@@ -118,6 +118,10 @@ class CompiledWindow:
         #: The length of a window from some time before now up to now ("in the last 30
         #: days", the commonest), whose bounds need no closed form: None for any other.
         self.trailing = _trailing(window)
+        #: How long an instant stays in a trailing window from the moment it is in it.
+        self._stay = timedelta(0)
+        if self.trailing is not None and window.start is not None:
+            self._stay = self.trailing + (TICK if window.start.inclusive else timedelta(0))
 
     def trailing_start(self, as_of: datetime) -> datetime | None:
         """The start of a trailing window at as_of; None where only the general rule answers
@@ -204,15 +208,14 @@ class CompiledWindow:
         start passes it; one ahead of now enters when now reaches it; one before the start
         stays out."""
         start = self.window.start
-        assert start is not None and self.trailing is not None
+        assert start is not None
         if not (lo <= instant if start.inclusive else lo < instant):
             return False
         if instant > c.as_of:
             c.note(instant)
             return False
-        stay = self.trailing + (TICK if start.inclusive else timedelta(0))
-        if instant <= datetime.max - stay:  # else the start never passes it
-            c.note(instant + stay)
+        if datetime.max - instant >= self._stay:  # else the start never passes it
+            c.note(instant + self._stay)
         return True
 
 
