@@ -93,7 +93,8 @@ def create(con: Connection, spec: SegmentSpec, check: Check) -> Segment:
             f'a segment named "{spec.name}" already exists',
             hint="choose another name, or change it with `segmint segment update`",
         )
-    segment = Segment(str(uuid.uuid4()), spec, check(spec), 1, now(), now())
+    created = now()
+    segment = Segment(str(uuid.uuid4()), spec, check(spec), 1, created, created)
     _write(con, segment, insert=True)
     return segment
 
