@@ -1,4 +1,7 @@
-"""``segmint ai ...``: Customer AI instances, training, scoring and insights."""
+"""``segmint ai ...``: Customer AI instances, training, scoring and insights.
+
+The commands import the AI stack (LightGBM, scikit-learn, SciPy) when they run: it takes
+seconds to load, which every other command would otherwise pay at start."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, TimeElapsedColumn
 
-from segmint.ai import instances, report, service
+from segmint.ai import instances
 from segmint.ai.instances import Instance, PropensityType
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
@@ -67,6 +70,8 @@ def list_instances(
     ctx: typer.Context, output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format")
 ) -> None:
     """List instances with their latest model version."""
+    from segmint.ai import service
+
     with open_sandbox(ctx) as workspace:
         found = service.summaries(workspace.con)
     columns = ("name", "type", "goal", "windowDays", "eligibility", "modelVersion")
@@ -81,6 +86,8 @@ def list_instances(
 @ai_app.command("show")
 def show(ctx: typer.Context, name: str) -> None:
     """An instance with its model versions and their metrics (as JSON)."""
+    from segmint.ai import service
+
     with open_sandbox(ctx) as workspace:
         described = service.describe(workspace.con, name)
     del described["modelVersion"]
@@ -90,6 +97,8 @@ def show(ctx: typer.Context, name: str) -> None:
 @ai_app.command("delete")
 def delete(ctx: typer.Context, name: str) -> None:
     """Delete an instance, its models, score history and the scores on profiles."""
+    from segmint.ai import service
+
     with open_sandbox(ctx) as workspace:
         service.delete(workspace, name)
     console.print(f"Customer AI instance [bold]{name}[/] deleted")
@@ -102,6 +111,8 @@ def train_command(
     as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Train a new model version on point-in-time data from several cutoffs."""
+    from segmint.ai import service
+
     with open_sandbox(ctx) as workspace, _bar(f"training {name}") as update:
         trained = service.train_model(workspace, name, _naive(as_of), update)
     metrics = trained.meta["metrics"]
@@ -122,6 +133,8 @@ def score_command(
     as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
 ) -> None:
     """Score eligible profiles and write the scores onto them (customerAI.<name>.*)."""
+    from segmint.ai import service
+
     with open_sandbox(ctx) as workspace, _bar(f"scoring {name}") as update:
         scores = service.score_profiles(workspace, name, _naive(as_of), update)
     sizes = service.bucket_sizes(scores)
@@ -143,6 +156,8 @@ def insights_command(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Model evaluation, lift, calibration, importance and score distribution."""
+    from segmint.ai import report, service
+
     with open_sandbox(ctx) as workspace:
         data = service.insights(workspace.con, name)
     if html is not None:

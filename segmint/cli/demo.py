@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint import segments
-from segmint.ai import instances, train, writeback
-from segmint.ai import score as scoring
+from segmint.ai import instances
 from segmint.ai.instances import Instance, PropensityType
 from segmint.ai.requirements import InsufficientDataError
 from segmint.cli.context import settings
@@ -31,6 +31,10 @@ from segmint.schema.model import SchemaClass
 from segmint.store import catalog
 from segmint.store.definitions import SegmentSpec
 from segmint.store.workspace import Workspace
+
+if TYPE_CHECKING:  # the AI stack loads when the demo trains (``segmint.cli.ai``)
+    from segmint.ai import train
+    from segmint.ai.score import Scores
 
 #: Demo files and the datasets they go into, in ingestion order (profiles first).
 DEMO_DATASETS = (
@@ -217,14 +221,16 @@ def _customer_ai(workspace: Workspace) -> None:
     )
 
 
-def _churn_model(workspace: Workspace) -> tuple[train.Trained, scoring.Scores, int]:
+def _churn_model(workspace: Workspace) -> tuple[train.Trained, Scores, int]:
     """(model, scores, members of the churn segment), all committed together or not at all."""
+    from segmint.ai import score, train, writeback
+
     con = workspace.con
     with workspace.transaction():
         if CHURN.name not in {instance.name for instance in instances.all_instances(con)}:
             instances.create(con, CHURN)
         trained = train.train(con, workspace.path, CHURN)
-        scores = scoring.score(con, CHURN)
+        scores = score.score(con, CHURN)
         writeback.write(con, scores)
         segments.apply(con, [CHURN_SEGMENT])
         report = segments.evaluate(con, [CHURN_SEGMENT.name], END)
