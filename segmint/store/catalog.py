@@ -78,10 +78,12 @@ def _write_schema(con: Connection, schema: Schema) -> None:
 
 
 def schema(con: Connection, schema_class: SchemaClass) -> Schema:
-    row = con.execute("SELECT definition FROM schemas WHERE class = ?", [schema_class.value])
-    found = row.fetchone()
-    assert found is not None, "sandbox initialised without schemas"
-    data: dict[str, Any] = json.loads(found[0])
+    # Every row fetched (there is one): a result left open blocks the connection's next query.
+    rows = con.execute(
+        "SELECT definition FROM schemas WHERE class = ?", [schema_class.value]
+    ).fetchall()
+    assert rows, "sandbox initialised without schemas"
+    data: dict[str, Any] = json.loads(rows[0][0])
     return Schema.from_json(data)
 
 

@@ -16,8 +16,13 @@ from segmint.evaluate.reference import ProfileData
 from segmint.plan.nodes import Plan
 from segmint.schema.model import EVENT_SYSTEM_FIELDS, SchemaClass
 from segmint.store import catalog
-from segmint.store.catalog import MergePolicy, Stitching
-from segmint.store.profiles import merged_profiles_sql, profile_key_sql, prune
+from segmint.store.catalog import MergePolicy
+from segmint.store.profiles import (
+    identity_keys_sql,
+    merged_profiles_sql,
+    profile_key_sql,
+    prune,
+)
 from segmint.store.tables import EVENTS, quote
 
 _WANTED = "wanted_profiles"
@@ -77,49 +82,36 @@ def load_profiles(
     }
 
 
-#: Up to this many profiles are merged one by one (each reads only its own fragments); more
-#: are merged in one pass over every fragment.
-_ONE_BY_ONE = 16
-
-
 def _attributes(
     con: Connection, policy: MergePolicy, columns: Columns
 ) -> dict[int, dict[str, object]]:
+    """The wanted profiles merged from their own fragments only (one query however many):
+    merging each alone, or every profile and then picking, reads every fragment each time."""
     schema = catalog.schema(con, SchemaClass.PROFILE)
-    wanted = [int(row[0]) for row in con.execute(f"SELECT id FROM {_WANTED}").fetchall()]
     chosen = ", ".join(quote(name) for name in sorted(columns.profile))
-    if len(wanted) <= _ONE_BY_ONE:
-        one = merged_profiles_sql(schema, policy, one_profile=True)
-        query = f"SELECT profile_id, {chosen} FROM ({one})"
-        return dict(row for key in wanted for row in _records(con, query, [key]))
-    rows = _records(
-        con,
-        f"SELECT profile_id, {chosen} FROM ({merged_profiles_sql(schema, policy)}) "
-        f"WHERE profile_id IN (SELECT id FROM {_WANTED})",
-    )
-    return dict(rows)
+    merged = merged_profiles_sql(schema, policy, keys=f"({_wanted_keys(policy)})")
+    return dict(_records(con, f"SELECT profile_id, {chosen} FROM ({merged})"))
 
 
 def _events(
     con: Connection, policy: MergePolicy, columns: Columns, until: datetime | None
 ) -> dict[int, list[dict[str, object]]]:
-    if policy.stitching is Stitching.NONE:
-        keys = f"SELECT id FROM {_WANTED}"
-    else:
-        keys = (
-            "SELECT p.identity_key FROM identity_profiles p "
-            f"WHERE p.profile_id IN (SELECT id FROM {_WANTED})"
-        )
     found: dict[int, list[dict[str, object]]] = {}
     for profile, event in _records(
         con,
-        f"SELECT {profile_key_sql(policy, 'e')} AS profile_id, {columns.event_sql('e')} "
-        f"FROM {EVENTS} e WHERE e.identity_key IN ({keys}) "
-        "AND e.timestamp <= coalesce(?, e.timestamp) ORDER BY e.timestamp, e._id",
+        f"SELECT k.profile_id, {columns.event_sql('e')} "
+        f"FROM {EVENTS} e JOIN ({_wanted_keys(policy)}) k USING (identity_key) "
+        "WHERE e.timestamp <= coalesce(?, e.timestamp) ORDER BY e.timestamp, e._id",
         [until],
     ):
         found.setdefault(profile, []).append(event)
     return found
+
+
+def _wanted_keys(policy: MergePolicy) -> str:
+    """The wanted profiles' identity keys, each with its ``profile_id``: a join on it reads
+    only their rows, without resolving every row's profile."""
+    return identity_keys_sql(policy, f"(SELECT id AS profile_id FROM {_WANTED})")
 
 
 def _realized(con: Connection) -> dict[int, frozenset[str]]:
