@@ -111,6 +111,18 @@ class Checkpoint:
     events: int = 0
 
 
+def recorded_until(con: Connection) -> datetime | None:
+    """The latest instant the sandbox's memberships were recorded at: a segment job's as_of,
+    or a stream's clock. The ledger is one timeline; a stream starts there (an event before
+    it is late, applied then), so no transition is ever dated before one already recorded."""
+    rows = con.execute(
+        "SELECT greatest((SELECT max(as_of) FROM jobs), "
+        "(SELECT max(clock) FROM stream_checkpoints))"
+    ).fetchall()
+    found: datetime | None = rows[0][0]
+    return found
+
+
 def checkpoint(con: Connection, stream: str) -> Checkpoint | None:
     row = con.execute(
         "SELECT stream, dataset, input_offset, clock, latest_event, events "

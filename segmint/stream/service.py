@@ -72,6 +72,13 @@ class Checked:
     sent: ChildProcessor | None = None
 
 
+#: What to do about an invalid event in a stream's input.
+RESUME_HINT = (
+    "fix it and run again: the events before it were committed (a file or a named stream "
+    "resumes after them; an event sent again is a duplicate, stored once)"
+)
+
+
 class EventStream:
     """Durable streaming into one event dataset of the workspace's current sandbox.
 
@@ -184,7 +191,7 @@ class EventStream:
         """One decoded event validated (``line`` locates its problems), or a ValidationError."""
         record, problems = self._validated(raw, line)
         if record is None:
-            raise ValidationError(problems)
+            raise ValidationError(problems, hint=RESUME_HINT)
         return record
 
     def collect(self, events: Sequence[object]) -> Receipt:
@@ -376,6 +383,11 @@ class EventStream:
             counts.append((len(ids), len(call) - len(ids)))
         return kept, counts
 
+    def next_due(self) -> datetime | None:
+        """When the stream must next advance with no new event (its earliest timer; None:
+        never), as of its last commit."""
+        return min((due for due in self._dues.values() if due is not None), default=None)
+
     def advance(self, to: datetime) -> Receipt:
         """Move the clock to ``to`` (naive UTC), committing the transitions that fires."""
         self.processor.advance(to)
@@ -483,7 +495,8 @@ class EventStream:
         return transitions
 
     def _restore(self) -> Processor | ChildProcessor:
-        """The processor as the store and checkpoint say: the clock where it stopped, and a
+        """The processor as the store and checkpoint say: the clock where the ledger stands
+        (where it stopped, or later if another stream or a segment job recorded since), and a
         wake-up for every profile the stream has touched at its earliest pending timer, so its
         windows lapse on time; profiles are read back only then, or when an event of them
         arrives (nothing recorded is emitted again)."""
@@ -503,7 +516,7 @@ class EventStream:
             clock=self._clock, lateness=self._lateness, resolve=self._resolve, load=self._load
         )
         processor.subscribe(self._pending.append)
-        processor.resume(self.checkpoint.clock, self.checkpoint.latest)
+        processor.resume(stream_ledger.recorded_until(con), self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
         self._dues = {}
         for key, due in stream_ledger.timers(con, self.name):

@@ -258,3 +258,34 @@ def test_a_restart_reads_profiles_back_only_when_their_timer_fires(workspace: Wo
         again = EventStream(workspace, "web")
         assert again.advance(datetime(2026, 3, 1)).transitions == []
         assert [status for status, _ in history(workspace)] == ["realized", "exited"]
+
+
+def test_a_stream_starts_where_the_ledger_stands(workspace: Workspace) -> None:
+    """The ledger is one timeline: a new stream (another name) starts at the latest instant a
+    stream or a segment job recorded, and applies older events then (late), so it never dates
+    a transition before one already recorded, nor records again what a duplicate caused."""
+    with workspace:
+        first = EventStream(workspace, "web")
+        first.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")])
+        first.advance(datetime(2026, 1, 20))
+        recorded = history(workspace)
+        assert [status for status, _ in recorded] == ["realized", "exited"]
+        backfill = EventStream(workspace, "web", name="backfill")
+        older = [event("a2", "2026-01-05T10:00:00Z", "search", ecid="A")]
+        assert backfill.collect(older).transitions == []  # out of the window at Jan 20
+        again = EventStream(workspace, "web", name="replay")
+        assert again.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]) == (
+            Receipt(0, 1, 1, [])
+        )
+        assert history(workspace) == recorded
+    runner = CliRunner()
+    job = runner.invoke(app, ["--workspace", str(workspace.path), "evaluate", "--all",
+                              "--as-of", "2026-02-01T00:00:00Z"])  # fmt: skip
+    assert job.exit_code == 0, job.output
+    with Workspace.open(workspace.path) as reopened:
+        reopened.use("prod")
+        late = EventStream(reopened, "web", name="late")
+        found = late.collect([event("b1", "2026-01-30T10:00:00Z", "search", ecid="B")])
+        assert [(t.status, t.time) for t in found.transitions] == [
+            ("entered", datetime(2026, 2, 1))
+        ]
