@@ -59,7 +59,7 @@ def parse_event(con: Connection, event: str | dict[str, Any], identity: str) -> 
     validator = RecordValidator(catalog.schema(con, SchemaClass.EVENT), {}, namespaces, "event")
     record, problems = validator.validate(event, 1, from_text=False)
     if record is None:
-        raise ValidationError(problems)
+        raise ValidationError(problems, hint="fix the event and send it again")
     return record
 
 
@@ -85,11 +85,12 @@ def answer(
     edge: Compiled, before: ProfileData, as_of: datetime, record: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The segments of a stored profile at ``as_of`` and, with a parsed event, what the event
-    changes; ``nextChange`` is when the answer next changes without a new event."""
+    changes (nothing, when the profile holds an event with its ``_id`` already, as ingestion
+    would store it once); ``nextChange`` is when the answer next changes without a new event."""
     evaluator, names = edge
     was = evaluator.evaluate(before, as_of)
     now = was
-    if record is not None:
+    if record is not None and all(event.get("_id") != record["_id"] for event in before.events):
         after = ProfileData(before.attributes, [*before.events, record], before.segments)
         now = evaluator.evaluate(after, as_of)
     return rows(names, was, now, as_of)

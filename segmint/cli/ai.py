@@ -16,6 +16,7 @@ from rich.progress import BarColumn, TimeElapsedColumn
 from segmint.ai import instances
 from segmint.ai.instances import Instance, PropensityType
 from segmint.cli.context import open_sandbox
+from segmint.cli.instants import instant_option
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
 
 ai_app = typer.Typer(help="Customer AI: churn and conversion propensity.", no_args_is_help=True)
@@ -32,10 +33,6 @@ def _bar(what: str) -> Iterator[Callable[[str, int, int], None]]:
             bar.update(task, description=f"{what}: {stage}", completed=done, total=total)
 
         yield update
-
-
-def _naive(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=None) if moment else None
 
 
 @ai_app.command("create")
@@ -108,13 +105,13 @@ def delete(ctx: typer.Context, name: str) -> None:
 def train_command(
     ctx: typer.Context,
     name: str,
-    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
 ) -> None:
     """Train a new model version on point-in-time data from several cutoffs."""
     from segmint.ai import service
 
     with open_sandbox(ctx) as workspace, _bar(f"training {name}") as update:
-        trained = service.train_model(workspace, name, _naive(as_of), update)
+        trained = service.train_model(workspace, name, as_of, update)
     metrics = trained.meta["metrics"]
     table(
         f"{name}: model version {trained.version}",
@@ -130,13 +127,13 @@ def train_command(
 def score_command(
     ctx: typer.Context,
     name: str,
-    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
 ) -> None:
     """Score eligible profiles and write the scores onto them (customerAI.<name>.*)."""
     from segmint.ai import service
 
     with open_sandbox(ctx) as workspace, _bar(f"scoring {name}") as update:
-        scores = service.score_profiles(workspace, name, _naive(as_of), update)
+        scores = service.score_profiles(workspace, name, as_of, update)
     sizes = service.bucket_sizes(scores)
     table(
         f"{name}: {scores.rows:,} profiles scored with model version {scores.model_version}",

@@ -3,12 +3,13 @@ memory by the edge evaluator; the database is read, never written."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 
 from segmint import realtime
 from segmint.cli.context import open_sandbox
+from segmint.cli.instants import instant_option, now_unless
 from segmint.cli.output import OutputFormat, console, print_json, table
 
 
@@ -16,12 +17,12 @@ def edge_command(
     ctx: typer.Context,
     identity: str = typer.Option(..., "--identity", help="The profile, as NAMESPACE:ID."),
     event: str = typer.Option(..., "--event", help="One event as a JSON object."),
-    as_of: datetime | None = typer.Option(None, "--as-of", help="Evaluation time (UTC) [now]."),
+    as_of: datetime | None = instant_option("--as-of", "Evaluation time [now]."),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Segments the profile is in with this event, and what the event changes (nothing is
     written)."""
-    instant = as_of.replace(tzinfo=None) if as_of else datetime.now(UTC).replace(tzinfo=None)
+    instant = now_unless(as_of)
     with open_sandbox(ctx) as workspace:
         answer = realtime.profile_segments(workspace.con, identity, instant, event)
     rows = answer["segments"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from segmint.cli.context import open_sandbox
 from segmint.cli.explanation import render
+from segmint.cli.instants import instant_option, now_unless
 from segmint.cli.output import console, error, print_json
 from segmint.errors import Location, PQLError, UsageError
 from segmint.evaluate.explain import explain
@@ -144,14 +145,12 @@ def evaluate_command(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="A PQL definition."),
     identity: str = typer.Option(..., "--identity", help="NAMESPACE:ID of the profile."),
-    as_of: datetime | None = typer.Option(
-        None, "--as-of", help="Evaluation time (UTC) [default: now]."
-    ),
+    as_of: datetime | None = instant_option("--as-of", "Evaluation time [default: now]."),
     merge_policy: str | None = typer.Option(None, "--merge-policy"),
     show_explanation: bool = typer.Option(False, "--explain", help="Show which clauses held."),
 ) -> None:
     """Evaluate a definition for one profile with the reference interpreter."""
-    instant = (as_of or datetime.now(UTC)).replace(tzinfo=None)
+    instant = now_unless(as_of)
     with open_sandbox(ctx) as workspace:
         plan = compile_pql(workspace.con, text)
         profile = profile_data(workspace.con, identity, merge_policy)

@@ -3,7 +3,7 @@ definitions and batch evaluation from the command line."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from rich.progress import BarColumn, TimeElapsedColumn
 from segmint import segments
 from segmint.cli.context import open_sandbox
 from segmint.cli.explanation import render
+from segmint.cli.instants import instant_option, now_unless
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
 from segmint.errors import Location, UsageError
 from segmint.membership import members as membership
@@ -23,6 +24,7 @@ from segmint.store.definitions import Lifecycle, SegmentSpec
 
 segment_app = typer.Typer(help="Segment definitions.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Segment jobs.", no_args_is_help=True)
+AS_OF_HELP = "Evaluation time [default: now]."
 
 
 def _pql(pql: str | None, file: Path | None) -> str:
@@ -168,14 +170,12 @@ def evaluate(
     ctx: typer.Context,
     names: list[str] | None = typer.Argument(None, help="Segments to evaluate."),
     every: bool = typer.Option(False, "--all", help="Every published segment."),
-    as_of: datetime | None = typer.Option(
-        None, "--as-of", help="Evaluation time (UTC) [default: now]."
-    ),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
 ) -> None:
     """Run a segment job: evaluate segments over all profiles and update memberships."""
     if not names and not every:
         raise UsageError("name segments to evaluate, or pass --all")
-    instant = _instant(as_of)
+    instant = now_unless(as_of)
     columns = ("{task.description}", BarColumn(), TimeElapsedColumn())
     with open_sandbox(ctx) as workspace, progress(*columns) as bar:
         task = bar.add_task("evaluating", total=None)
@@ -253,32 +253,25 @@ def members(
 def sql_command(
     ctx: typer.Context,
     name: str,
-    as_of: datetime | None = typer.Option(None, "--as-of"),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
 ) -> None:
     """Print the SQL a job runs for a segment."""
-    instant = _instant(as_of)
+    instant = now_unless(as_of)
     with open_sandbox(ctx) as workspace:
         segment = definitions.find(workspace.con, name)
         query = segments.segment_sql(workspace.con, segment, instant)
     print(query.sql("duckdb", pretty=True))
 
 
-def _instant(as_of: datetime | None) -> datetime:
-    return as_of.replace(tzinfo=None) if as_of else datetime.now(UTC).replace(tzinfo=None)
-
-
-AS_OF_HELP = "Evaluation time (UTC) [default: now]."
-
-
 def estimate(
     ctx: typer.Context,
     definition: str = typer.Argument(..., help="A segment name or id, or PQL."),
-    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
     sample: int = typer.Option(20_000, "--sample", min=100, help="Profiles in the sample."),
 ) -> None:
     """Estimate an audience's size from a sample, with a 95% confidence interval."""
     with open_sandbox(ctx) as workspace:
-        found = segments.estimate_size(workspace.con, definition, _instant(as_of), sample)
+        found = segments.estimate_size(workspace.con, definition, now_unless(as_of), sample)
     if found.exact:
         console.print(f"{found.estimated:,} profiles (exact: the sample is every profile)")
     else:
@@ -292,13 +285,13 @@ def estimate(
 def preview(
     ctx: typer.Context,
     definition: str = typer.Argument(..., help="A segment name or id, or PQL."),
-    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
     limit: int = typer.Option(20, "--limit", min=1),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Show some qualifying profiles with their key attributes."""
     with open_sandbox(ctx) as workspace:
-        rows = segments.preview(workspace.con, definition, _instant(as_of), limit)
+        rows = segments.preview(workspace.con, definition, now_unless(as_of), limit)
     if output is OutputFormat.JSON:
         print_json(rows)
         return
@@ -310,10 +303,10 @@ def explain_command(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="A segment name or id."),
     identity: str = typer.Option(..., "--identity", help="NAMESPACE:ID of the profile."),
-    as_of: datetime | None = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    as_of: datetime | None = instant_option("--as-of", AS_OF_HELP),
 ) -> None:
     """Why a profile is in or out of a segment, clause by clause, with the events involved."""
-    instant = _instant(as_of)
+    instant = now_unless(as_of)
     with open_sandbox(ctx) as workspace:
         explanation = segments.explain_profile(workspace.con, name, identity, instant)
     console.print(render(explanation), soft_wrap=False)

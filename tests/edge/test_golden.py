@@ -86,6 +86,14 @@ def test_cli_shows_entry_without_writing(tmp_path: Path) -> None:
                 "--as-of", "2018-08-28T15:30:00", "--format", "json")  # fmt: skip
     assert orjson.loads(again)["segments"][0]["change"] == "entered"
     assert "n1" not in run("profile", "get", "--identity", "email:ann@x.com", "--format", "json")
+    # 16:30 at +02:00 is 14:30 UTC, before the search: it is not visible yet.
+    early = run("edge", "--identity", "email:ann@x.com", "--event", orjson.dumps(search).decode(),
+                "--as-of", "2018-08-28T16:30:00+02:00", "--format", "json")  # fmt: skip
+    assert orjson.loads(early)["segments"] == []
+    stored = {**search, "_id": "a1"}  # the profile holds an event with this _id: a duplicate
+    same = run("edge", "--identity", "email:ann@x.com", "--event", orjson.dumps(stored).decode(),
+               "--as-of", "2018-08-28T15:30:00", "--format", "json")  # fmt: skip
+    assert orjson.loads(same)["segments"] == []
 
 
 def test_trailing_window_on_an_attribute_ahead_of_now() -> None:
