@@ -1,28 +1,40 @@
 """``segmint stream``: replay JSONL events (a file or stdin) through the streaming service in
 micro-batches, each committed with its transitions and checkpoint in one transaction. A named
 stream resumes after its checkpointed line, so a killed run restarted with the same input and
-name records every transition exactly once."""
+name records every transition exactly once. A live input (a pipe) that pauses has what it sent
+committed at once, and on the wall clock the windows lapsing meanwhile exit on time."""
 
 from __future__ import annotations
 
+import math
+import queue
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 import typer
 
 from segmint.cli.context import open_sandbox
-from segmint.cli.output import console
+from segmint.cli.instants import instant_option
+from segmint.cli.output import console, errors
 from segmint.collector import long_lived
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
-from segmint.stream.service import EventStream
+from segmint.stream.service import RESUME_HINT, EventStream
 
 BATCH = 1000
+#: Seconds without new input after which what was read is committed (its transitions shown)
+#: and, on the wall clock, the timers due by now fire.
+QUIET = 0.05
+#: The longest allowed lateness: beyond it, an event's time minus it leaves the calendar.
+MAX_LATENESS = timedelta(days=3650)
+_BOM = b"\xef\xbb\xbf"
+Item = TypeVar("Item")
 
 
 def _lines(source: str, after: int) -> Iterator[tuple[int, bytes]]:
@@ -36,8 +48,38 @@ def _lines(source: str, after: int) -> Iterator[tuple[int, bytes]]:
 
 def _numbered(handle: BinaryIO, after: int) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(handle, 1):
+        if number == 1:
+            line = line.removeprefix(_BOM)  # as editors on Windows save UTF-8
         if number > after and line.strip():
             yield number, line
+
+
+def _paced(items: Iterator[Item], quiet: float) -> Iterator[Item | None]:
+    """``items`` read in a thread of their own, and None each time ``quiet`` seconds pass
+    without one (a live input pausing), so that the reader can act meanwhile."""
+    found: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=10 * BATCH)
+    done = object()
+
+    def read() -> None:
+        try:
+            for item in items:
+                found.put((True, item))
+            found.put((True, done))
+        except BaseException as error:  # raised again in the reading thread
+            found.put((False, error))
+
+    threading.Thread(target=read, name="segmint-stream-input", daemon=True).start()
+    while True:
+        try:
+            ok, value = found.get(timeout=quiet)
+        except queue.Empty:
+            yield None
+            continue
+        if not ok:
+            raise value
+        if value is done:
+            return
+        yield value
 
 
 def stream_name(source: str, name: str | None) -> str:
@@ -50,23 +92,50 @@ def stream_name(source: str, name: str | None) -> str:
     return f"file:{Path(source).resolve()}"
 
 
-def replay(stream: EventStream, lines: Iterator[tuple[int, bytes]], batch: int) -> None:
-    """Validate line by line; commit every ``batch`` lines and at the end of the input."""
+def replay(
+    stream: EventStream, lines: Iterator[tuple[int, bytes]], batch: int, *, wall: bool = False
+) -> None:
+    """Validate line by line; commit every ``batch`` lines, when the input pauses, at its end,
+    and before an invalid line. On the ``wall`` clock, a pause also fires the timers due by
+    now."""
     records: list[dict[str, Any]] = []
     last = stream.offset
-    for number, line in lines:
+    for item in _paced(lines, QUIET):
+        if item is None:
+            if records or last > stream.offset:
+                stream.commit(records, last)
+                records = []
+            due = stream.next_due()
+            if wall and due is not None and due <= (now := _now()):
+                stream.advance(now)
+            continue
+        number, line = item
         try:
-            parsed = orjson.loads(line)
-        except orjson.JSONDecodeError as problem:
-            location = Location(stream.validator.source, number)
-            raise ValidationError([Problem(location, f"not JSON: {problem}")]) from None
-        records.append(stream.check(parsed, number))
+            records.append(_checked(stream, number, line))
+        except ValidationError:
+            if records or last > stream.offset:  # the lines before are valid: committed
+                stream.commit(records, last)
+            raise
         last = number
         if len(records) >= batch:
             stream.commit(records, last)
             records = []
     if records or last > stream.offset:
         stream.commit(records, last)
+
+
+def _checked(stream: EventStream, number: int, line: bytes) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError as problem:
+        location = Location(stream.validator.source, number, problem.colno)
+        problems = [Problem(location, f"not JSON: {problem.msg}")]
+        raise ValidationError(problems, hint=RESUME_HINT) from None
+    return stream.check(parsed, number)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def stream_command(
@@ -76,9 +145,7 @@ def stream_command(
     emit: str | None = typer.Option(None, "--emit", help="jsonl: print transitions on stdout."),
     clock: Clock = typer.Option(Clock.EVENT, "--clock", help="event (watermark) or wall time."),
     lateness: float = typer.Option(0.0, "--lateness", help="Allowed lateness in seconds."),
-    until: datetime | None = typer.Option(
-        None, "--until", help="Advance the clock to TS at the end."
-    ),
+    until: datetime | None = instant_option("--until", "Advance the clock to TS at the end."),
     name: str | None = typer.Option(
         None, "--name", help="Stream name to checkpoint and resume (default: the file's path)."
     ),
@@ -92,6 +159,11 @@ def stream_command(
         raise UsageError("--emit takes jsonl")
     if source != "-" and not Path(source).is_file():
         raise UsageError(f"{source} is not a file", hint="give a JSONL file, or - for stdin")
+    if not (math.isfinite(lateness) and 0 <= lateness <= MAX_LATENESS.total_seconds()):
+        raise UsageError(
+            f"--lateness {lateness} is not an allowed lateness",
+            hint=f"give seconds from 0 to {MAX_LATENESS.total_seconds():.0f}",
+        )
     with open_sandbox(ctx) as workspace:
         stream = EventStream(
             workspace, dataset, name=stream_name(source, name), clock=clock,
@@ -100,10 +172,17 @@ def stream_command(
         if emit == "jsonl":
             stream.subscribe(lambda t: _print(stream.describe(t)))
         resumed = stream.offset
+        if resumed:
+            errors.print(
+                f'stream "{stream.name}" resumes after line {resumed}, committed before; '
+                "give another --name to read the input from its start"
+            )
         with long_lived():
-            replay(stream, _lines(source, resumed), batch_size)
+            replay(stream, _lines(source, resumed), batch_size, wall=clock is Clock.WALL)
+            if clock is Clock.WALL:
+                stream.advance(_now())
         if until is not None:
-            stream.advance(until.replace(tzinfo=None))
+            stream.advance(until)
     if emit is None:
         since = f" (resumed after line {resumed})" if resumed else ""
         console.print(f"{len(stream.processor.profiles)} profiles streamed{since}")

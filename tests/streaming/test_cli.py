@@ -3,17 +3,35 @@ both transitions reach the ledger's history with cause streaming."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
+from segmint.errors import ValidationError
 from segmint.store.workspace import Workspace
 from tests.conftest import event, write_jsonl
 
 RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now].count() > 0'
+
+
+def searchers(tmp_path: Path) -> Path:
+    """A workspace with a web dataset and the "Recent searchers" segment."""
+    ws = tmp_path / "ws"
+    for args in (
+        ["init"],
+        ["dataset", "create", "web", "--class", "event"],
+        ["segment", "create", "Recent searchers", "--pql", RECENT],
+    ):
+        assert CliRunner().invoke(app, ["--workspace", str(ws), *args]).exit_code == 0
+    return ws
 
 
 def test_stream_enters_and_exits_on_time(tmp_path: Path) -> None:
@@ -54,13 +72,7 @@ def test_wall_clock_applies_events_at_the_time_they_arrive(tmp_path: Path) -> No
     moment it is streamed, one ten days old is already out of the 7-day window, and one stamped
     an hour ahead is not visible yet."""
     runner = CliRunner()
-    ws = tmp_path / "ws"
-    for args in (
-        ["init"],
-        ["dataset", "create", "web", "--class", "event"],
-        ["segment", "create", "Recent searchers", "--pql", RECENT],
-    ):
-        assert runner.invoke(app, ["--workspace", str(ws), *args]).exit_code == 0
+    ws = searchers(tmp_path)
     now = datetime.now(UTC).replace(tzinfo=None)
 
     def stamp(delta: timedelta) -> str:
@@ -87,3 +99,86 @@ def test_wall_clock_applies_events_at_the_time_they_arrive(tmp_path: Path) -> No
             "WHERE m.status = 'realized'"
         ).fetchall()
     assert members == [("ann@x.com",)]
+
+
+def test_until_with_an_offset_is_converted_to_utc(tmp_path: Path) -> None:
+    """12:00 at +02:00 is 10:00 UTC, the very instant the search is still in its window (it
+    leaves a microsecond later): no exit yet."""
+    ws = searchers(tmp_path)
+    write_jsonl(tmp_path / "in.jsonl", [event("a1", "2018-08-20T10:00:00Z", "search", ecid="A")])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(ws), "stream", str(tmp_path / "in.jsonl"), "--dataset", "web",
+              "--emit", "jsonl", "--until", "2018-08-27T12:00:00+02:00"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [orjson.loads(line)["status"] for line in result.output.splitlines()] == ["entered"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--until", "1793000000", "is not an ISO 8601 instant"),
+        ("--lateness", "nan", "--lateness nan is not an allowed lateness"),
+        ("--lateness", "-5", "--lateness -5.0 is not an allowed lateness"),
+        ("--lateness", "inf", "--lateness inf is not an allowed lateness"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_read(
+    tmp_path: Path, option: str, value: str, said: str
+) -> None:
+    ws = searchers(tmp_path)
+    write_jsonl(tmp_path / "in.jsonl", [event("a1", "2018-08-20T10:00:00Z", "search", ecid="A")])
+    result = subprocess.run(
+        [sys.executable, "-m", "segmint.cli", "--workspace", str(ws), "stream",
+         str(tmp_path / "in.jsonl"), "--dataset", "web", option, value],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert said in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
+    with Workspace.open(ws) as workspace:
+        workspace.use("prod")
+        assert workspace.con.execute("SELECT count(*) FROM events").fetchall() == [(0,)]
+
+
+def test_a_byte_order_mark_is_read_past_and_bad_json_is_located(tmp_path: Path) -> None:
+    ws = searchers(tmp_path)
+    good = orjson.dumps(event("a1", "2018-08-20T10:00:00Z", "search", ecid="A"))
+    (tmp_path / "in.jsonl").write_bytes(b"\xef\xbb\xbf" + good + b'\n{"_id": "b1", oops}\n')
+    result = CliRunner().invoke(
+        app, ["--workspace", str(ws), "stream", str(tmp_path / "in.jsonl"), "--dataset", "web"]
+    )
+    assert isinstance(result.exception, ValidationError)
+    assert f"{tmp_path / 'in.jsonl'}:2:15: not JSON" in str(result.exception)
+    with Workspace.open(ws) as workspace:
+        workspace.use("prod")
+        assert workspace.con.execute("SELECT _id FROM events").fetchall() == [("a1",)]
+
+
+def test_a_paused_live_input_is_committed_and_its_windows_lapse_on_the_wall_clock(
+    tmp_path: Path,
+) -> None:
+    """A pipe that sends one search and stays open: the entry is shown at once (not when
+    the input ends), and the exit when the 7-day window lapses two seconds later."""
+    ws = searchers(tmp_path)
+    stamp = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=7) + timedelta(seconds=2)
+    line = orjson.dumps(event("a1", stamp.isoformat() + "Z", "search", ecid="A")) + b"\n"
+    command = [sys.executable, "-m", "segmint.cli", "--workspace", str(ws), "stream", "-",
+               "--dataset", "web", "--clock", "wall", "--emit", "jsonl"]  # fmt: skip
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as live:
+        assert live.stdin is not None and live.stdout is not None
+        watchdog = threading.Timer(60, live.kill)  # what never comes ends the test, failed
+        watchdog.start()
+        live.stdin.write(line)
+        live.stdin.flush()
+        shown = [orjson.loads(live.stdout.readline()), orjson.loads(live.stdout.readline())]
+        exited = datetime.now(UTC).replace(tzinfo=None)
+        time.sleep(0.2)
+        assert live.poll() is None  # the input is still open
+        live.stdin.close()
+        assert live.wait(timeout=60) == 0
+        watchdog.cancel()
+    assert [(s["status"], s["time"]) for s in shown] == [
+        ("entered", shown[0]["time"]),
+        ("exited", (stamp + timedelta(days=7, microseconds=1)).isoformat()),
+    ]
+    assert exited >= stamp + timedelta(days=7)
