@@ -22,6 +22,7 @@ from segmint.cli import (
 )
 from segmint.cli.output import error
 from segmint.config import WORKSPACE_ENV, Settings
+from segmint.engines.duckdb import interrupted
 from segmint.errors import SegmintError
 
 app = typer.Typer(
@@ -59,6 +60,8 @@ def run() -> None:
     except SegmintError as problem:
         error(problem)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except BaseException as problem:
+        if not interrupted(problem):
+            raise
         error(SegmintError("interrupted; nothing was half-written (batches commit whole)"))
         sys.exit(130)

@@ -13,6 +13,20 @@ Connection = duckdb.DuckDBPyConnection
 DatabaseError = duckdb.Error
 
 
+def interrupted(error: BaseException) -> bool:
+    """Whether an error is, or arose from, an interrupt (Ctrl-C): DuckDB fails the query it
+    was running with "Query interrupted", and a statement after it in the transaction then
+    fails as aborted, with the interrupt as its context."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt | duckdb.InterruptException):
+            return True
+        if isinstance(seen, RuntimeError) and str(seen) == "Query interrupted":
+            return True
+        seen = seen.__context__
+    return False
+
+
 def connect(path: Path | None = None, *, read_only: bool = False) -> Connection:
     """Open a database file (or an in-memory one) with settings fit for batch work."""
     con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
