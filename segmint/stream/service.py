@@ -181,6 +181,7 @@ class EventStream:
             "status": transition.status,
             "time": transition.time.isoformat(),
             "cause": transition.cause,
+            "trigger": transition.trigger.value,
         }
 
     def subscribe(self, callback: Subscriber) -> None:

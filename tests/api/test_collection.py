@@ -57,10 +57,11 @@ async def test_events_enter_segments_once_durable_and_again_add_nothing(api: Api
     assert status == 200, receipt
     assert (receipt["accepted"], receipt["duplicates"], receipt["offset"]) == (3, 0, 3)
     [entered] = receipt["transitions"]
-    assert (entered["segment"], entered["status"], entered["time"]) == (
+    assert (entered["segment"], entered["status"], entered["time"], entered["trigger"]) == (
         "Two searches",
         "entered",
         "2026-10-10T10:05:00",
+        "event",
     )
     status, again = await collect(api, searches)
     assert (status, again["accepted"], again["duplicates"], again["transitions"]) == (200, 0, 3, [])

@@ -53,9 +53,9 @@ def test_stream_enters_and_exits_on_time(tmp_path: Path) -> None:
     out = run("stream", str(tmp_path / "in.jsonl"), "--dataset", "web", "--emit", "jsonl",
               "--until", "2018-09-01T00:00:00")  # fmt: skip
     shown = [orjson.loads(line) for line in out.splitlines()]
-    assert [(s["segment"], s["status"], s["time"]) for s in shown] == [
-        ("Recent searchers", "entered", "2018-08-20T10:00:00"),
-        ("Recent searchers", "exited", "2018-08-27T10:00:00.000001"),
+    assert [(s["segment"], s["status"], s["time"], s["trigger"]) for s in shown] == [
+        ("Recent searchers", "entered", "2018-08-20T10:00:00", "event"),
+        ("Recent searchers", "exited", "2018-08-27T10:00:00.000001", "clock"),
     ]
     with Workspace.open(ws) as workspace:
         workspace.use("prod")

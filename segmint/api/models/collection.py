@@ -16,6 +16,7 @@ class TransitionOut(ApiModel):
     status: str  # entered or exited
     time: datetime
     cause: str
+    trigger: str  # event, or clock: the clock reached a change (a window lapsing)
 
 
 class CollectionReceipt(ApiModel):

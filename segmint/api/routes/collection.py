@@ -63,6 +63,7 @@ async def collect(
                 status=t.status,
                 time=t.time,
                 cause=t.cause,
+                trigger=t.trigger.value,
             )
             for t in receipt.transitions
         ],
