@@ -10,6 +10,7 @@ import math
 import queue
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,10 +28,15 @@ from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
 from segmint.stream.service import RESUME_HINT, EventStream
 
-BATCH = 1000
+#: Lines per committed micro-batch, at most: a commit's cost is mostly per batch (identity
+#: resolution, reading the profiles it touches), so a file replays 3.6x faster in batches of
+#: 20,000 than of 1,000. A live input is committed sooner (``QUIET``, ``LONGEST_WAIT``).
+BATCH = 10_000
 #: Seconds without new input after which what was read is committed (its transitions shown)
 #: and, on the wall clock, the timers due by now fire.
 QUIET = 0.05
+#: Seconds the first line of a batch waits at most for the batch to fill.
+LONGEST_WAIT = 1.0
 #: The longest allowed lateness: beyond it, an event's time minus it leaves the calendar.
 MAX_LATENESS = timedelta(days=3650)
 _BOM = b"\xef\xbb\xbf"
@@ -57,7 +63,7 @@ def _numbered(handle: BinaryIO, after: int) -> Iterator[tuple[int, bytes]]:
 def _paced(items: Iterator[Item], quiet: float) -> Iterator[Item | None]:
     """``items`` read in a thread of their own, and None each time ``quiet`` seconds pass
     without one (a live input pausing), so that the reader can act meanwhile."""
-    found: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=10 * BATCH)
+    found: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=BATCH)
     done = object()
 
     def read() -> None:
@@ -95,33 +101,39 @@ def stream_name(source: str, name: str | None) -> str:
 def replay(
     stream: EventStream, lines: Iterator[tuple[int, bytes]], batch: int, *, wall: bool = False
 ) -> None:
-    """Validate line by line; commit every ``batch`` lines, when the input pauses, at its end,
-    and before an invalid line. On the ``wall`` clock, a pause also fires the timers due by
-    now."""
+    """Validate line by line; commit every ``batch`` lines, when the oldest line waiting was
+    read ``LONGEST_WAIT`` ago or the input pauses, at its end, and before an invalid line. On
+    the ``wall`` clock, a pause also fires the timers due by now."""
     records: list[dict[str, Any]] = []
     last = stream.offset
+    oldest = 0.0  # when the first line waiting to be committed was read
+
+    def flush() -> None:
+        nonlocal records
+        if records or last > stream.offset:
+            stream.commit(records, last)
+            records = []
+
     for item in _paced(lines, QUIET):
         if item is None:
-            if records or last > stream.offset:
-                stream.commit(records, last)
-                records = []
+            flush()
             due = stream.next_due()
             if wall and due is not None and due <= (now := _now()):
                 stream.advance(now)
             continue
         number, line = item
         try:
-            records.append(_checked(stream, number, line))
+            record = _checked(stream, number, line)
         except ValidationError:
-            if records or last > stream.offset:  # the lines before are valid: committed
-                stream.commit(records, last)
+            flush()  # the lines before are valid: committed
             raise
+        if not records:
+            oldest = time.monotonic()
+        records.append(record)
         last = number
-        if len(records) >= batch:
-            stream.commit(records, last)
-            records = []
-    if records or last > stream.offset:
-        stream.commit(records, last)
+        if len(records) >= batch or time.monotonic() - oldest >= LONGEST_WAIT:
+            flush()
+    flush()
 
 
 def _checked(stream: EventStream, number: int, line: bytes) -> dict[str, Any]:
