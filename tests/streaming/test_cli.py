@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
+from segmint.cli.stream import BATCH, replay
 from segmint.errors import ValidationError
 from segmint.store.workspace import Workspace
+from segmint.stream.service import EventStream
 from tests.conftest import event, write_jsonl
 
 RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now].count() > 0'
@@ -182,3 +185,24 @@ def test_a_paused_live_input_is_committed_and_its_windows_lapse_on_the_wall_cloc
         ("exited", (stamp + timedelta(days=7, microseconds=1)).isoformat()),
     ]
     assert exited >= stamp + timedelta(days=7)
+
+
+def test_a_steady_live_input_is_committed_at_least_every_second(tmp_path: Path) -> None:
+    """Lines every 20 ms never pause long enough to commit on a pause, nor fill a batch: the
+    oldest line waiting is committed after ``LONGEST_WAIT`` nonetheless."""
+    ws = searchers(tmp_path)
+    committed_while_reading: list[int] = []
+    with Workspace.open(ws) as workspace:
+        workspace.use("prod")
+        stream = EventStream(workspace, "web", name="steady")
+
+        def lines() -> Iterator[tuple[int, bytes]]:
+            for number in range(1, 81):
+                time.sleep(0.02)
+                committed_while_reading.append(stream.offset)
+                stamp = f"2018-08-20T10:{number // 60:02}:{number % 60:02}Z"
+                yield number, orjson.dumps(event(f"e{number}", stamp, "search", ecid="A"))
+
+        replay(stream, lines(), BATCH)
+        assert stream.offset == 80
+    assert 0 < max(committed_while_reading) < 80
