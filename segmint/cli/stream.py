@@ -26,6 +26,7 @@ from segmint.cli.output import console, errors
 from segmint.collector import long_lived
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
+from segmint.membership.stream_ledger import Checkpoint, line_digest
 from segmint.stream.service import RESUME_HINT, EventStream
 
 #: Lines per committed micro-batch, at most: a commit's cost is mostly per batch (identity
@@ -43,21 +44,35 @@ _BOM = b"\xef\xbb\xbf"
 Item = TypeVar("Item")
 
 
-def _lines(source: str, after: int) -> Iterator[tuple[int, bytes]]:
-    """Non-blank lines numbered from 1, skipping those up to ``after`` (already committed)."""
+def _lines(source: str, resumed: Checkpoint) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines numbered from 1, skipping those the stream committed already."""
     if source == "-":
-        yield from _numbered(sys.stdin.buffer, after)
+        yield from _numbered(sys.stdin.buffer, resumed)
         return
     with Path(source).open("rb") as handle:
-        yield from _numbered(handle, after)
+        yield from _numbered(handle, resumed)
 
 
-def _numbered(handle: BinaryIO, after: int) -> Iterator[tuple[int, bytes]]:
+def _numbered(handle: BinaryIO, resumed: Checkpoint) -> Iterator[tuple[int, bytes]]:
+    """The lines after the checkpoint's, once the line there is found to be the one it
+    committed: other input would otherwise lose as many lines, unread."""
+    after, number = resumed.offset, 0
     for number, line in enumerate(handle, 1):
         if number == 1:
             line = line.removeprefix(_BOM)  # as editors on Windows save UTF-8
+        if number == after and resumed.last_line not in (None, line_digest(line)):
+            raise _other_input(resumed, f"its line {after} is not the one committed")
         if number > after and line.strip():
             yield number, line
+    if number < after:
+        raise _other_input(resumed, f"it has {number} lines, and {after} were committed")
+
+
+def _other_input(resumed: Checkpoint, why: str) -> UsageError:
+    return UsageError(
+        f'this is not the input stream "{resumed.stream}" was reading: {why}',
+        hint="give it another --name to read it from its start; the same input resumes",
+    )
 
 
 def _paced(items: Iterator[Item], quiet: float) -> Iterator[Item | None]:
@@ -105,13 +120,13 @@ def replay(
     read ``LONGEST_WAIT`` ago or the input pauses, at its end, and before an invalid line. On
     the ``wall`` clock, a pause also fires the timers due by now."""
     records: list[dict[str, Any]] = []
-    last = stream.offset
+    last, last_line = stream.offset, b""
     oldest = 0.0  # when the first line waiting to be committed was read
 
     def flush() -> None:
         nonlocal records
         if records or last > stream.offset:
-            stream.commit(records, last)
+            stream.commit(records, last, line_digest(last_line) if last_line else None)
             records = []
 
     for item in _paced(lines, QUIET):
@@ -130,7 +145,7 @@ def replay(
         if not records:
             oldest = time.monotonic()
         records.append(record)
-        last = number
+        last, last_line = number, line
         if len(records) >= batch or time.monotonic() - oldest >= LONGEST_WAIT:
             flush()
     flush()
@@ -187,10 +202,12 @@ def stream_command(
         if resumed:
             errors.print(
                 f'stream "{stream.name}" resumes after line {resumed}, committed before; '
-                "give another --name to read the input from its start"
+                "give another --name to read the input from its start",
+                soft_wrap=True,
             )
         with long_lived():
-            replay(stream, _lines(source, resumed), batch_size, wall=clock is Clock.WALL)
+            lines = _lines(source, stream.checkpoint)
+            replay(stream, lines, batch_size, wall=clock is Clock.WALL)
             if clock is Clock.WALL:
                 stream.advance(_now())
         if until is not None:

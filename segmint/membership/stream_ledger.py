@@ -8,6 +8,7 @@ of it arrives. Lives above ``evaluate`` (which may not import the ledger)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,6 +110,14 @@ class Checkpoint:
     clock: datetime | None = None
     latest: datetime | None = None
     events: int = 0
+    #: A digest of the last input line consumed (``line_digest``), by which a resumed stream
+    #: recognises its input; None for input that is not lines (API calls).
+    last_line: str | None = None
+
+
+def line_digest(line: bytes) -> str:
+    """What identifies an input line (its content, without surrounding whitespace)."""
+    return hashlib.sha256(line.strip()).hexdigest()
 
 
 def recorded_until(con: Connection) -> datetime | None:
@@ -124,15 +133,15 @@ def recorded_until(con: Connection) -> datetime | None:
 
 
 def checkpoint(con: Connection, stream: str) -> Checkpoint | None:
-    row = con.execute(
-        "SELECT stream, dataset, input_offset, clock, latest_event, events "
-        "FROM stream_checkpoints WHERE stream = ?",
+    rows = con.execute(
+        "SELECT stream, dataset, input_offset, clock, latest_event, events, i.last_line "
+        "FROM stream_checkpoints LEFT JOIN stream_inputs i USING (stream) WHERE stream = ?",
         [stream],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         return None
-    name, dataset, offset, clock, latest, events = row
-    return Checkpoint(str(name), str(dataset), int(offset), clock, latest, int(events))
+    name, dataset, offset, clock, latest, events, line = rows[0]
+    return Checkpoint(str(name), str(dataset), int(offset), clock, latest, int(events), line)
 
 
 def save(con: Connection, mark: Checkpoint) -> None:
@@ -150,6 +159,10 @@ def save(con: Connection, mark: Checkpoint) -> None:
     if not updated or not updated[0]:
         con.execute(
             "INSERT INTO stream_checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)", [mark.stream, *values]
+        )
+    if mark.last_line is not None:
+        con.execute(
+            "INSERT OR REPLACE INTO stream_inputs VALUES (?, ?)", [mark.stream, mark.last_line]
         )
 
 

@@ -75,6 +75,8 @@ SANDBOX_DDL = (
         stream VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, input_offset BIGINT NOT NULL,
         clock TIMESTAMP, latest_event TIMESTAMP, events BIGINT NOT NULL,
         updated_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS stream_inputs (
+        stream VARCHAR PRIMARY KEY, last_line VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS stream_profiles (
         stream VARCHAR NOT NULL, identity_key BIGINT NOT NULL,
         PRIMARY KEY (stream, identity_key))""",

@@ -235,13 +235,18 @@ class EventStream:
         receipts = iter(self.commit_all(valid, sent))
         return [next(receipts) if outcome is None else outcome for outcome in outcomes]
 
-    def commit(self, records: list[Record], offset: int) -> Receipt:
+    def commit(self, records: list[Record], offset: int, last_line: str | None = None) -> Receipt:
         """Store validated records, feed them to the processor, and record the transitions and
-        the checkpoint at ``offset``, all in one transaction."""
-        return self.commit_all([(records, offset)])[0]
+        the checkpoint at ``offset`` (with the ``line_digest`` of the input line there, for
+        input that is lines), all in one transaction."""
+        return self.commit_all([(records, offset)], last_line=last_line)[0]
 
     def commit_all(
-        self, calls: Sequence[tuple[list[Record], int]], sent: Sequence[bool] = ()
+        self,
+        calls: Sequence[tuple[list[Record], int]],
+        sent: Sequence[bool] = (),
+        *,
+        last_line: str | None = None,
     ) -> list[Receipt]:
         """``commit`` for several calls (records, offset after them) in one transaction: fed
         to the processor call by call, the checkpoint at the last call's offset. The first
@@ -258,7 +263,8 @@ class EventStream:
                     ends = self._fed(batches, ahead)
                 finally:
                     self._storing = set()
-                transitions = self._record(offset, sum(len(records) for records, _ in calls))
+                consumed = sum(len(records) for records, _ in calls)
+                transitions = self._record(offset, consumed, last_line)
         except BaseException:
             self.close()
             self.processor = self._restore()
@@ -470,7 +476,7 @@ class EventStream:
             return found
         return replace(found, events=[e for e in found.events if _stamp(e) not in fresh])
 
-    def _record(self, offset: int, consumed: int) -> list[Transition]:
+    def _record(self, offset: int, consumed: int, last_line: str | None) -> list[Transition]:
         """Write the pending transitions and the new checkpoint (inside the transaction)."""
         transitions = list(self._pending)
         self._pending.clear()
@@ -488,6 +494,7 @@ class EventStream:
         self.checkpoint = replace(
             self.checkpoint,
             offset=offset,
+            last_line=last_line or self.checkpoint.last_line,
             clock=processor.clock,
             latest=processor.latest,
             events=self.checkpoint.events + consumed,

@@ -206,3 +206,35 @@ def test_a_steady_live_input_is_committed_at_least_every_second(tmp_path: Path) 
         replay(stream, lines(), BATCH)
         assert stream.offset == 80
     assert 0 < max(committed_while_reading) < 80
+
+
+def test_a_named_stream_refuses_input_other_than_the_one_it_was_reading(tmp_path: Path) -> None:
+    """Resuming skips the lines committed before: other input under the same name would lose
+    as many of its lines unread, so it is refused (and the same input resumes)."""
+    ws = searchers(tmp_path)
+    first = write_jsonl(tmp_path / "first.jsonl", [
+        event("a1", "2018-08-20T10:00:00Z", "search", ecid="A"),
+        event("a2", "2018-08-20T11:00:00Z", "search", ecid="A"),
+    ])  # fmt: skip
+    other = write_jsonl(tmp_path / "other.jsonl", [
+        event("b1", "2018-08-21T10:00:00Z", "search", ecid="B"),
+        event("b2", "2018-08-21T11:00:00Z", "search", ecid="B"),
+        event("b3", "2018-08-21T12:00:00Z", "search", ecid="B"),
+    ])  # fmt: skip
+
+    def stream(source: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "segmint.cli", "--workspace", str(ws), "stream", "-",
+             "--dataset", "web", "--name", "feed"],
+            input=source.read_text(), capture_output=True, text=True,
+        )  # fmt: skip
+
+    assert stream(first).returncode == 0
+    refused = stream(other)
+    assert refused.returncode == 1
+    assert 'not the input stream "feed" was reading: its line 2' in refused.stderr
+    assert stream(first).returncode == 0
+    with Workspace.open(ws) as workspace:
+        workspace.use("prod")
+        stored = workspace.con.execute("SELECT _id FROM events ORDER BY 1").fetchall()
+    assert stored == [("a1",), ("a2",)]
