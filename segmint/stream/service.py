@@ -259,8 +259,8 @@ class EventStream:
                 batches = [records for records, _ in calls]
                 ahead = self._feed_ahead(batches, list(sent))
                 try:
-                    counts = self._store(batches, offset)
-                    ends = self._fed(batches, ahead)
+                    counts, fresh = self._store(batches, offset)
+                    ends = self._fed(fresh, ahead)
                 finally:
                     self._storing = set()
                 consumed = sum(len(records) for records, _ in calls)
@@ -321,8 +321,8 @@ class EventStream:
         return [True] * done + [False] * len(rest)
 
     def _fed(self, batches: list[list[Record]], ahead: list[bool]) -> list[int]:
-        """Feed the batches to the processor (or wait for those fed ahead): how many
-        transitions are pending after each."""
+        """Feed the batches' new events to the processor (or wait for the batches fed ahead,
+        whole): how many transitions are pending after each."""
         ends = []
         for records, sent in zip(batches, ahead, strict=True):
             if sent:
@@ -346,13 +346,17 @@ class EventStream:
             raise ValidationError(problems, hint="fix these events; none of this call was stored")
         return records
 
-    def _store(self, calls: list[list[Record]], offset: int) -> list[tuple[int, int]]:
-        """Write the calls' records as one batch (inside the transaction) and ready their
-        profiles; each call's (added, duplicates)."""
+    def _store(
+        self, calls: list[list[Record]], offset: int
+    ) -> tuple[list[tuple[int, int]], list[list[Record]]]:
+        """Write the calls' records as one batch (inside the transaction) and ready the
+        profiles of the new ones; each call's (added, duplicates), and its new records (a
+        duplicate is neither stored nor evaluated again)."""
         records = [record for call in calls for record in call]
         if not records:
-            return [(0, 0)] * len(calls)
-        kept, counts = self._group(calls)
+            return [(0, 0)] * len(calls), [[] for _ in calls]
+        fresh, counts = self._group(calls)
+        kept = [record for call in fresh for record in call]
         self._storing = {_stamp(record) for record in kept}
         stored = write_records(
             self.workspace.con,
@@ -369,24 +373,24 @@ class EventStream:
             first: datetime = min(record["timestamp"] for record in records)
             clock = self.processor.clock
             self._regraphed(stored.resolution.moved, first if clock is None else max(clock, first))
-        self._prepare(records)
-        return counts
+        self._prepare(kept)
+        return counts, fresh
 
-    def _group(self, calls: list[list[Record]]) -> tuple[list[Record], list[tuple[int, int]]]:
-        """The records to store for a group of calls, and each call's (added, duplicates) as
+    def _group(self, calls: list[list[Record]]) -> tuple[list[list[Record]], list[tuple[int, int]]]:
+        """Each call's records to store, and its (added, duplicates) as
         if committed one after the other: an event whose ``_id`` is stored already, or came in
         an earlier call, is its call's duplicate and is not stored again (within a call,
         storage keeps one of each ``_id`` as it always does)."""
         wanted = list({record["_id"] for call in calls for record in call})
         seen, hashes = self._stored_ids.stored(self.workspace.con, wanted)
         self._stored_ids.add(hashes)
-        kept: list[Record] = []
+        kept: list[list[Record]] = []
         counts: list[tuple[int, int]] = []
         for call in calls:
             fresh = [record for record in call if record["_id"] not in seen]
             ids = {record["_id"] for record in fresh}
             seen |= ids
-            kept += fresh
+            kept.append(fresh)
             counts.append((len(ids), len(call) - len(ids)))
         return kept, counts
 

@@ -277,6 +277,7 @@ def test_a_stream_starts_where_the_ledger_stands(workspace: Workspace) -> None:
         assert again.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]) == (
             Receipt(0, 1, 1, [])
         )
+        assert not again.processor.profiles  # a duplicate is not evaluated again
         assert history(workspace) == recorded
     runner = CliRunner()
     job = runner.invoke(app, ["--workspace", str(workspace.path), "evaluate", "--all",
@@ -289,3 +290,13 @@ def test_a_stream_starts_where_the_ledger_stands(workspace: Workspace) -> None:
         assert [(t.status, t.time) for t in found.transitions] == [
             ("entered", datetime(2026, 2, 1))
         ]
+
+
+def test_a_duplicate_naming_new_identities_is_only_counted(workspace: Workspace) -> None:
+    """An ``_id`` stored already, sent again under an identity never seen: a duplicate (not
+    stored, so its identity is not either), not a profile to evaluate."""
+    with workspace:
+        stream = EventStream(workspace, "web")
+        stream.collect([event("n1", "2026-01-01T10:00:00Z", "search", email="new1@x.com")])
+        again = stream.collect([event("n1", "2026-01-01T10:00:00Z", "search", email="new2@x.com")])
+        assert again == Receipt(0, 1, 2, [])
