@@ -66,7 +66,18 @@ def convert(value: Any, field_type: FieldType, *, from_text: bool) -> Converted:
     return _map(value, from_text)
 
 
+#: The integers a field can hold (stored as BIGINT).
+_INTEGERS = range(-(2**63), 2**63)
+
+
 def _integer(value: Any, from_text: bool) -> Converted:
+    found, problem = _integer_value(value, from_text)
+    if problem is None and found not in _INTEGERS:
+        return None, f"expected an integer from {_INTEGERS[0]} to {_INTEGERS[-1]}, got {value}"
+    return found, problem
+
+
+def _integer_value(value: Any, from_text: bool) -> Converted:
     if from_text and isinstance(value, str):
         try:
             return int(value.strip()), None

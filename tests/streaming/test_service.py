@@ -68,12 +68,15 @@ def test_invalid_events_are_located_and_nothing_is_stored(workspace: Workspace) 
         stream = EventStream(workspace, "web")
         good = event("g1", "2026-01-01T10:00:00Z", "search", ecid="A")
         bad = {"_id": "x1", "eventType": "search", "identityMap": {"ecid": [{"id": "B"}]}}
+        huge = {**good, "_id": "h1", "productListItems": [{"quantity": 2**63}]}
         with pytest.raises(ValidationError) as caught:
-            stream.collect([good, bad, "not an event"])
+            stream.collect([good, bad, "not an event", huge])
         located = [str(problem) for problem in caught.value.problems]
         assert located == [
             "field [1].timestamp: is required for every event",
             "field [2]: expected a JSON object (one event)",
+            "field [3].productListItems[0].quantity: expected an integer from "
+            f"{-(2**63)} to {2**63 - 1}, got {2**63}",
         ]
         assert count(workspace, "events") == 0 and stream.offset == 0
 
