@@ -10,7 +10,9 @@ Concurrent calls to one stream are committed together (a group commit): a call t
 stream busy waits in line, and whoever commits next takes every call waiting, up to
 ``GROUP_EVENTS`` events, into one transaction. Each call still gets its own receipt, and is
 answered only once its events are durable; a commit's fixed cost is paid once per group.
-A call validates its events before it joins the line, while others commit.
+A call validates its events before it joins the line, while others commit. A group that fails
+unexpectedly (not a call's invalid events, which fail alone) is committed again call by call,
+so that only a call that fails on its own gets the error.
 
 Each stream evaluates in a process of its own (``EventStream(isolated=True)``), on the second
 core. A call of profiles the stream holds is sent there as it joins the line
@@ -29,7 +31,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from segmint.api.service import Service
-from segmint.errors import ValidationError
+from segmint.errors import SegmintError, ValidationError
 from segmint.store.workspace import Workspace
 from segmint.stream.service import Checked, EventStream, Receipt
 
@@ -53,6 +55,8 @@ class _Call:
     checked: Checked | None = None
     #: Set by the commit that took the call: its receipt and segment names, or its error.
     outcome: tuple[Receipt, dict[str, str]] | BaseException | None = None
+    #: Whether it is committed in a group of its own (its group failed).
+    alone: bool = False
 
 
 @dataclass
@@ -72,12 +76,15 @@ class _Line:
         return not self.blocked and all(_sent_to(call) is processor for call in self.waiting)
 
     def take(self) -> list[_Call]:
-        """The group to commit: the calls waiting first, up to ``GROUP_EVENTS`` events."""
+        """The group to commit: the calls waiting first, up to ``GROUP_EVENTS`` events (one
+        call to be committed alone goes alone)."""
         size, count = 0, 0
         for call in self.waiting:
-            if count and size + len(call.events) > GROUP_EVENTS:
+            if count and (call.alone or size + len(call.events) > GROUP_EVENTS):
                 break
             size, count = size + len(call.events), count + 1
+            if call.alone:
+                break
         group, self.waiting = self.waiting[:count], self.waiting[count:]
         return group
 
@@ -133,6 +140,16 @@ class Collectors:
                 finally:
                     held.version = self._service.data_version(sandbox) + 1  # this session's end
         except BaseException as error:
+            if (
+                len(group) > 1
+                and isinstance(error, Exception)
+                and not isinstance(error, SegmintError)
+            ):
+                for call in group:
+                    call.alone = True
+                with self._guard:
+                    line.waiting[:0] = group  # first again, each alone
+                return
             for call in group:
                 call.outcome = error
             return

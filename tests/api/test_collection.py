@@ -8,12 +8,14 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
 from segmint.api.collection import Collectors, _Line
 from segmint.errors import ValidationError
+from segmint.stream import service as service_module
 from segmint.stream.child import ChildProcessor, EvaluationLost
 from segmint.stream.service import EventStream, Receipt, Record
 from tests.api.conftest import Api
@@ -322,3 +324,34 @@ async def test_no_call_is_sent_ahead_while_one_not_sent_is_being_committed(
         stored.set()
         assert new.result()[0].transitions == []
         assert [t.status for t in known.result()[0].transitions] == ["entered"]
+
+
+async def test_a_call_failing_a_group_commit_fails_alone(
+    api: Api, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that fails unexpectedly is committed again call by call: the call that fails on
+    its own gets the error, the others their receipts."""
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    collectors.collect("prod", "web", _searches("first", 0))
+    write = service_module.write_records
+
+    def failing(con: object, dataset: object, table: Any, **options: Any) -> Any:
+        if "boom" in table.column("_id").to_pylist():
+            raise RuntimeError("a failure of this call's own")
+        return write(con, dataset, table, **options)
+
+    monkeypatch.setattr(service_module, "write_records", failing)
+    line = collectors._lines[("prod", "web")]
+    calls = [_searches("ann", 1), _searches("boom", 2), _searches("bob", 3)]
+    with ThreadPoolExecutor(len(calls)) as pool:
+        with line.turn:
+            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
+            while len(line.waiting) < len(calls):
+                time.sleep(0.001)
+        outcomes = [future.exception() or future.result()[0] for future in futures]
+    assert isinstance(outcomes[1], RuntimeError)
+    assert [(o.accepted, o.duplicates) for o in (outcomes[0], outcomes[2])] == [(1, 0)] * 2
+    with collectors._service.session("prod", write=False) as ws:
+        stored = ws.con.execute("SELECT _id FROM events ORDER BY 1").fetchall()
+    assert stored == [("ann",), ("bob",), ("first",)]
