@@ -370,9 +370,7 @@ class EventStream:
             stored_before=len(records) - len(kept),
         )
         if stored.resolution.moved:
-            first: datetime = min(record["timestamp"] for record in records)
-            clock = self.processor.clock
-            self._regraphed(stored.resolution.moved, first if clock is None else max(clock, first))
+            self._regraphed(stored.resolution.moved, self._linked_at(records))
         self._prepare(kept)
         return counts, fresh
 
@@ -442,12 +440,22 @@ class EventStream:
         missing = profiles.difference(self.processor.profiles)
         self._loaded = load_profiles(con, missing, self._columns)
 
+    def _linked_at(self, records: list[Record]) -> datetime:
+        """When a batch's links apply: where feeding its first event would move the clock (in
+        event time; on the wall clock, the clock as it is)."""
+        first: datetime = min(record["timestamp"] for record in records)
+        clock = self.processor.clock
+        if clock is None:
+            return first
+        return max(clock, first - self._lateness) if self._clock is Clock.EVENT else clock
+
     def _regraphed(self, moved: frozenset[int], at: datetime) -> None:
-        """Profiles merged or split by the batch's links: drop their old states and hold the
-        touched ones as they now are, exactly as a restart would rebuild them. A profile that
-        no longer exists (folded into another) exits, at ``at`` (the batch's first event, or the
-        clock if later), every segment the ledger holds it realized in: its events now count
-        for the profile it joined."""
+        """Profiles merged or split by the batch's links, which apply at ``at``: the clock
+        moves there, and their old states are dropped and the touched ones held as they now
+        are, exactly as a restart would rebuild them. A profile that no longer exists (folded
+        into another) exits then every segment the ledger holds it realized in: its events now
+        count for the profile it joined, which enters then what it is in."""
+        self.processor.advance(at)
         for key in moved:
             self.processor.forget(key)
         self._profile_of.clear()

@@ -303,3 +303,24 @@ def test_a_duplicate_naming_new_identities_is_only_counted(workspace: Workspace)
         stream.collect([event("n1", "2026-01-01T10:00:00Z", "search", email="new1@x.com")])
         again = stream.collect([event("n1", "2026-01-01T10:00:00Z", "search", email="new2@x.com")])
         assert again == Receipt(0, 1, 2, [])
+
+
+def test_a_merged_profile_enters_when_the_link_applies(workspace: Workspace) -> None:
+    """A searcher (ecid M1) is linked at 05:00 to a profile that had only a page view: the
+    searcher's profile exits (merged) and the one it joined enters, both at 05:00, never
+    earlier (the link did not exist before)."""
+    with workspace:
+        stream = EventStream(workspace, "web")
+        stream.collect([event("b1", "2026-01-01T00:30:00Z", "pageView", email="b@x.com")])
+        entered = stream.collect([event("m1", "2026-01-01T01:00:00Z", "search", ecid="M1")])
+        assert [(t.status, t.time) for t in entered.transitions] == [
+            ("entered", datetime(2026, 1, 1, 1))
+        ]
+        linked = stream.collect(
+            [event("l1", "2026-01-01T05:00:00Z", "pageView", ecid="M1", email="b@x.com")]
+        )
+        at = datetime(2026, 1, 1, 5)
+        assert sorted((t.status, t.cause, t.time) for t in linked.transitions) == [
+            ("entered", "streaming", at),
+            ("exited", "merged", at),
+        ]
