@@ -4,12 +4,13 @@ drops the offset and takes a bare number for epoch seconds, so a mistyped date b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import typer
 
 from segmint.ingest.values import parse_datetime
+from segmint.store.catalog import now
 
 
 def parse_instant(text: str) -> datetime:
@@ -29,4 +30,4 @@ def instant_option(flag: str, help_text: str) -> Any:
 
 def now_unless(given: datetime | None) -> datetime:
     """The given instant, else now (naive UTC)."""
-    return given if given is not None else datetime.now(UTC).replace(tzinfo=None)
+    return given if given is not None else now()

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -27,6 +27,7 @@ from segmint.collector import long_lived
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
 from segmint.membership.stream_ledger import Checkpoint, line_digest
+from segmint.store.catalog import now
 from segmint.stream.service import RESUME_HINT, EventStream
 
 #: Lines per committed micro-batch, at most: a commit's cost is mostly per batch (identity
@@ -133,8 +134,8 @@ def replay(
         if item is None:
             flush()
             due = stream.next_due()
-            if wall and due is not None and due <= (now := _now()):
-                stream.advance(now)
+            if wall and due is not None and due <= (instant := now()):
+                stream.advance(instant)
             continue
         number, line = item
         try:
@@ -159,10 +160,6 @@ def _checked(stream: EventStream, number: int, line: bytes) -> dict[str, Any]:
         problems = [Problem(location, f"not JSON: {problem.msg}")]
         raise ValidationError(problems, hint=RESUME_HINT) from None
     return stream.check(parsed, number)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def stream_command(
@@ -209,7 +206,7 @@ def stream_command(
             lines = _lines(source, stream.checkpoint)
             replay(stream, lines, batch_size, wall=clock is Clock.WALL)
             if clock is Clock.WALL:
-                stream.advance(_now())
+                stream.advance(now())
         if until is not None:
             stream.advance(until)
     if emit is None:

@@ -34,6 +34,7 @@ from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions
+from segmint.store.catalog import now
 from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
@@ -70,6 +71,12 @@ class Checked:
     outcome: list[Record] | ValidationError
     #: The evaluation process the records went to before the commit (``send_ahead``).
     sent: ChildProcessor | None = None
+
+
+#: How far ahead of the wall clock an event may be stamped (its source's clock running fast):
+#: the event-time clock follows the latest event, so one from the future would lapse every
+#: window at once and hold the clock there.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 #: What to do about an invalid event in a stream's input.
@@ -406,7 +413,16 @@ class EventStream:
         if not isinstance(raw, dict):
             location = Location(self.validator.source, line)
             return None, [Problem(location, "expected a JSON object (one event)")]
-        return self.validator.validate(dict(raw), line, from_text=False)
+        record, problems = self.validator.validate(dict(raw), line, from_text=False)
+        if record is not None and record["timestamp"] > (ahead := now() + FUTURE_TOLERANCE):
+            location = Location(self.validator.source, line, field="timestamp")
+            message = (
+                f"{record['timestamp'].isoformat()}Z is in the future (later than "
+                f"{ahead.isoformat(timespec='seconds')}Z): it would move the stream's clock past "
+                "every window; write it in UTC"
+            )
+            return None, [Problem(location, message)]
+        return record, problems
 
     def _batch_id(self, offset: int) -> str:
         digest = hashlib.sha256(f"stream:{self.name}:{offset}".encode()).hexdigest()

@@ -69,15 +69,17 @@ def test_invalid_events_are_located_and_nothing_is_stored(workspace: Workspace) 
         good = event("g1", "2026-01-01T10:00:00Z", "search", ecid="A")
         bad = {"_id": "x1", "eventType": "search", "identityMap": {"ecid": [{"id": "B"}]}}
         huge = {**good, "_id": "h1", "productListItems": [{"quantity": 2**63}]}
+        future = {**good, "_id": "f1", "timestamp": "2099-01-01T00:00:00Z"}
         with pytest.raises(ValidationError) as caught:
-            stream.collect([good, bad, "not an event", huge])
+            stream.collect([good, bad, "not an event", huge, future])
         located = [str(problem) for problem in caught.value.problems]
-        assert located == [
+        assert located[:3] == [
             "field [1].timestamp: is required for every event",
             "field [2]: expected a JSON object (one event)",
             "field [3].productListItems[0].quantity: expected an integer from "
             f"{-(2**63)} to {2**63 - 1}, got {2**63}",
         ]
+        assert located[3].startswith("field [4].timestamp: 2099-01-01T00:00:00Z is in the future")
         assert count(workspace, "events") == 0 and stream.offset == 0
 
 
