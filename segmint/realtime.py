@@ -18,7 +18,8 @@ from segmint.evaluate.reference import ProfileData
 from segmint.ingest.validate import RecordValidator
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
-from segmint.store import catalog, definitions
+from segmint.store import catalog, definitions, identities
+from segmint.store.catalog import Stitching
 from segmint.store.identities import parse_identity
 
 #: Published segments compiled for the edge evaluator, and their names by id.
@@ -54,13 +55,39 @@ def parse_event(con: Connection, event: str | dict[str, Any], identity: str) -> 
     if not isinstance(event, dict):
         raise UsageError("the event must be a JSON object", hint='e.g. {"_id": "e1", ...}')
     namespace, value = parse_identity(identity)
+    own = IDENTITY_MAP in event
     event.setdefault(IDENTITY_MAP, {namespace: [{"id": value, "primary": True}]})
     namespaces = {ns.name: ns for ns in catalog.namespaces(con)}
     validator = RecordValidator(catalog.schema(con, SchemaClass.EVENT), {}, namespaces, "event")
     record, problems = validator.validate(event, 1, from_text=False)
     if record is None:
         raise ValidationError(problems, hint="fix the event and send it again")
+    named = [(entry["namespace"], entry["id"]) for entry in record[IDENTITY_MAP]]
+    if own and not _of_profile(con, named, (namespace, value)):
+        shown = ", ".join(f"{ns}:{id_}" for ns, id_ in named)
+        raise UsageError(
+            f"the event is not {identity}'s: none of its identities ({shown}) is of that profile",
+            hint=f"send an event of {identity}, or leave out its identityMap",
+        )
     return record
+
+
+def _of_profile(con: Connection, named: list[tuple[str, str]], wanted: tuple[str, str]) -> bool:
+    """Whether one of an event's identities is ``wanted`` or, under the default merge policy,
+    of the same profile (an identity not stored yet is nobody's)."""
+    if wanted in named:
+        return True
+    policy = catalog.merge_policy(con, None)
+
+    def profile(pair: tuple[str, str]) -> int | None:
+        try:
+            key, stitched = identities.lookup(con, *pair)
+        except NotFoundError:
+            return None
+        return key if policy.stitching is Stitching.NONE else stitched
+
+    target = profile(wanted)
+    return target is not None and any(profile(pair) == target for pair in named)
 
 
 def stored_profile(con: Connection, identity: str) -> ProfileData:

@@ -94,6 +94,14 @@ def test_cli_shows_entry_without_writing(tmp_path: Path) -> None:
     same = run("edge", "--identity", "email:ann@x.com", "--event", orjson.dumps(stored).decode(),
                "--as-of", "2018-08-28T15:30:00", "--format", "json")  # fmt: skip
     assert orjson.loads(same)["segments"] == []
+    own = {**search, "identityMap": {"email": [{"id": "ann@x.com"}]}}
+    mine = run("edge", "--identity", "email:ann@x.com", "--event", orjson.dumps(own).decode(),
+               "--as-of", "2018-08-28T15:30:00", "--format", "json")  # fmt: skip
+    assert orjson.loads(mine)["segments"][0]["change"] == "entered"
+    bobs = {**search, "identityMap": {"email": [{"id": "bob@x.com"}]}}
+    refused = runner.invoke(app, ["--workspace", ws, "edge", "--identity", "email:ann@x.com",
+                                  "--event", orjson.dumps(bobs).decode()])  # fmt: skip
+    assert "the event is not email:ann@x.com's" in str(refused.exception)
 
 
 def test_trailing_window_on_an_attribute_ahead_of_now() -> None:
