@@ -11,7 +11,7 @@ import orjson
 
 from segmint import segments
 from segmint.engines.duckdb import Connection
-from segmint.errors import NotFoundError, UsageError, ValidationError
+from segmint.errors import NotFoundError, UsageError, ValidationError, did_you_mean
 from segmint.evaluate.edge import EdgeResult, EdgeSegments
 from segmint.evaluate.edge.events import EventIndex, IndexedProfile
 from segmint.evaluate.reference import ProfileData
@@ -95,7 +95,13 @@ def stored_profile(con: Connection, identity: str) -> ProfileData:
     try:
         return segments.profile_data(con, identity)
     except NotFoundError:
-        parse_identity(identity)
+        namespace, _ = parse_identity(identity)
+        known = [found.name for found in catalog.namespaces(con)]
+        if namespace not in known:
+            raise UsageError(
+                f'"{namespace}" is not an identity namespace',
+                hint=did_you_mean(namespace, known) or f"namespaces: {', '.join(known)}",
+            ) from None
         return ProfileData()
 
 

@@ -119,3 +119,19 @@ async def test_profile_segments_answer_with_and_without_an_event(api: Api) -> No
         "/profiles/email:cy@x.com/segments", json={"_id": "x", "eventType": "search"}, headers=api.auth("read")
     )
     assert bad.status_code == 400 and "timestamp" in bad.text
+
+
+async def test_profile_segments_take_any_identity_and_refuse_unknown_namespaces(api: Api) -> None:
+    """An identity holding "/" (a base64 cookie id) is addressable, sent as is or encoded; an
+    unknown namespace is a mistake (400), where an unknown id of a known one is a new profile."""
+    await shop(api)
+    params = {"asOf": "2026-10-26T00:00:00Z"}
+    search = event("k1", "2026-10-25T12:00:00Z", "search", ecid="ab/cd+ef==")
+    assert (await upload(api, "cookies.jsonl", jsonl(search), "web"))[0] == 201
+    for path in ("/profiles/ecid:ab/cd+ef==/segments", "/profiles/ecid:ab%2Fcd%2Bef%3D%3D/segments"):
+        found = await api.client.get(path, params=params, headers=api.auth("read"))
+        assert found.status_code == 200, found.text
+        assert [row["segment"] for row in found.json()["segments"]] == ["Searchers"]
+    unknown = await api.client.get("/profiles/cookie:x/segments", headers=api.auth("read"))
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"] == '"cookie" is not an identity namespace'

@@ -1,6 +1,6 @@
 """``/profiles/{identity}/segments``: the edge answer for one profile, synchronously, with an
 optional incoming event (evaluated in memory, nothing stored). Answered from the edge cache:
-a repeated lookup reads no database."""
+a repeated lookup reads no database. The identity may hold ``/`` (as base64 cookie ids do)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _instant(as_of: datetime | None) -> datetime:
 AsOf = Annotated[UtcDateTime | None, Query(alias="asOf", description="Default: now.")]
 
 
-@router.get("/{identity}/segments")
+@router.get("/{identity:path}/segments")
 async def get_segments(
     request: Request, key: ReadKey, identity: str, as_of: AsOf = None
 ) -> ProfileSegments:
@@ -55,7 +55,7 @@ async def get_segments(
     return ProfileSegments.model_validate(answer)
 
 
-@router.post("/{identity}/segments")
+@router.post("/{identity:path}/segments")
 def post_event(
     request: Request,
     key: ReadKey,
