@@ -60,7 +60,9 @@ def write_records(
     out this many events already stored; none of the table's is (``records.write_batch``)."""
     new_ids = stored_before is not None
     written = records.write_batch(con, dataset, table, batch_id, known, new_ids=new_ids)
-    resolution = identities.update_profiles(con, namespaces, identity_cap, written.registered)
+    resolution = identities.update_profiles(
+        con, namespaces, identity_cap, written.registered, batch_id
+    )
     duplicates = written.duplicates + (stored_before or 0)
     records.record_batch(
         con,

@@ -10,9 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmint.engines.duckdb import Connection
+from segmint.engines.duckdb import Connection, query_arrow, registered
 from segmint.errors import NotFoundError, UsageError
 from segmint.identity.graph import Identity, Link, Namespace, resolve
+from segmint.identity.graph import Resolution as GraphResolution
 
 
 @dataclass(frozen=True)
@@ -135,31 +136,63 @@ class GraphSummary:
 
 def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> GraphSummary:
     """Recompute profiles from every stored link; rewrite only the small resolution tables."""
-    ids = con.execute(
-        "SELECT identity_key, namespace, epoch_us(first_seen) AS seen FROM identities"
-    ).fetchnumpy()
-    links = con.execute(
-        "SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links ORDER BY seen_at, a, b"
-    ).fetchnumpy()
-    result = resolve(
-        (
-            Identity(int(k), str(n), int(s))
-            for k, n, s in zip(ids["identity_key"], ids["namespace"], ids["seen"], strict=True)
-        ),
-        (
-            Link(int(a), int(b), int(s))
-            for a, b, s in zip(links["a"], links["b"], links["seen"], strict=True)
-        ),
-        {namespace.name: namespace for namespace in namespaces},
-        cap=cap,
+    return _resolve_keys(con, namespaces, cap, None)
+
+
+def _resolve_keys(
+    con: Connection, namespaces: list[Namespace], cap: int, keys: pa.Table | None
+) -> GraphSummary:
+    """Resolve the identities ``keys`` (a table of ``identity_key``; None: all) from the links
+    between them, and rewrite their rows of the resolution tables. The keys must be closed
+    under links (every link touching one joins two of them): resolving a set of whole
+    components gives what resolving everything gives them, as no rule reaches across."""
+    only = "" if keys is None else "WHERE identity_key IN (SELECT identity_key FROM wanted_keys)"
+    between = "" if keys is None else "WHERE a IN (SELECT identity_key FROM wanted_keys)"
+    # An issue's first identity is a kept-out link's end, or the evicted identity: one of keys.
+    if keys is not None:
+        con.register("wanted_keys", keys)
+    try:
+        ids = con.execute(
+            f"SELECT identity_key, namespace, epoch_us(first_seen) AS seen FROM identities {only}"
+        ).fetchnumpy()
+        links = con.execute(
+            f"SELECT a, b, epoch_us(seen_at) AS seen FROM identity_links {between} "
+            "ORDER BY seen_at, a, b"
+        ).fetchnumpy()
+        result = resolve(
+            (
+                Identity(int(k), str(n), int(s))
+                for k, n, s in zip(ids["identity_key"], ids["namespace"], ids["seen"], strict=True)
+            ),
+            (
+                Link(int(a), int(b), int(s))
+                for a, b, s in zip(links["a"], links["b"], links["seen"], strict=True)
+            ),
+            {namespace.name: namespace for namespace in namespaces},
+            cap=cap,
+        )
+        _rewrite(con, result, cap, only, between)
+    finally:
+        if keys is not None:
+            con.unregister("wanted_keys")
+    return GraphSummary(
+        identities=len(result.profile_of),
+        profiles=len(set(result.profile_of.values())),
+        kept_out=len(result.kept_out),
+        evicted=len(result.evictions),
     )
+
+
+def _rewrite(con: Connection, result: GraphResolution, cap: int, rows: str, issues: str) -> None:
+    """Replace the resolution rows (``rows``: which, a WHERE clause or "") and the issues
+    (``issues``: which, by their first identity) with ``result``'s."""
     mapping = pa.table(
         {
             "identity_key": pa.array(list(result.profile_of), pa.int64()),
             "profile_id": pa.array(list(result.profile_of.values()), pa.int64()),
         }
     )
-    issues = pa.table(
+    found = pa.table(
         {
             "kind": ["kept_out"] * len(result.kept_out) + ["evicted"] * len(result.evictions),
             "a": [k.link.a for k in result.kept_out] + [e.key for e in result.evictions],
@@ -184,23 +217,17 @@ def resolve_profiles(con: Connection, namespaces: list[Namespace], cap: int) -> 
             ]
         ),
     )
-    con.execute("DELETE FROM identity_profiles")
+    con.execute(f"DELETE FROM identity_profiles {rows}")
     con.register("resolved_mapping", mapping)
-    con.register("resolved_issues", issues)
+    con.register("resolved_issues", found)
     con.execute("INSERT INTO identity_profiles SELECT * FROM resolved_mapping")
-    con.execute("DELETE FROM identity_issues")
+    con.execute(f"DELETE FROM identity_issues {issues}")
     con.execute(
         "INSERT INTO identity_issues "
         "SELECT kind, a, b, namespace, make_timestamp(seen_us), reason FROM resolved_issues"
     )
     con.unregister("resolved_mapping")
     con.unregister("resolved_issues")
-    return GraphSummary(
-        identities=len(result.profile_of),
-        profiles=len(set(result.profile_of.values())),
-        kept_out=len(result.kept_out),
-        evicted=len(result.evictions),
-    )
 
 
 @dataclass(frozen=True)
@@ -213,24 +240,31 @@ class Resolution:
 
 
 def update_profiles(
-    con: Connection, namespaces: list[Namespace], cap: int, registered: Registered
+    con: Connection,
+    namespaces: list[Namespace],
+    cap: int,
+    registered: Registered,
+    batch_id: str,
 ) -> Resolution:
     """Resolve profiles after a batch, only as far as needed: a batch that linked identities
-    resolves the whole graph again (a link can merge, split over the cap, or be kept out); one
-    that only added unlinked identities gives each its own profile, which is what a full
-    resolution would give them, without reading every link. New identities have the highest
-    keys (``register`` numbers them after every stored one)."""
-    if registered.links == 0:
-        if registered.identities:
-            con.execute(
-                "INSERT INTO identity_profiles SELECT identity_key, identity_key "
-                "FROM identities WHERE identity_key > "
-                "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
-            )
+    resolves again the components its links touch (a link can merge, split over the cap, or
+    be kept out, but never reaches past its component); new identities it left unlinked get
+    their own profiles. Both are what a full resolution would give them, without reading
+    every link. New identities have the highest keys (``register`` numbers them after every
+    stored one)."""
+    if registered.links == 0 and not registered.identities:
         return Resolution(False, frozenset())
-    before = _mapping(con)
-    resolve_profiles(con, namespaces, cap)
-    after = _mapping(con)
+    touched = _linked_components(con, batch_id) if registered.links else None
+    before = _mapping(con, touched)
+    con.execute(
+        "INSERT INTO identity_profiles SELECT identity_key, identity_key "
+        "FROM identities WHERE identity_key > "
+        "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
+    )
+    if touched is None:
+        return Resolution(False, frozenset())
+    _resolve_keys(con, namespaces, cap, touched)
+    after = _mapping(con, touched)
     moved = {
         profile
         for key in before.keys() | after.keys()
@@ -241,8 +275,34 @@ def update_profiles(
     return Resolution(True, frozenset(moved))
 
 
-def _mapping(con: Connection) -> dict[int, int]:
-    found = con.execute("SELECT identity_key, profile_id FROM identity_profiles").fetchnumpy()
+def _linked_components(con: Connection, batch_id: str) -> pa.Table:
+    """The identity keys connected, by any stored link (accepted or not), to those the batch
+    linked: whole components, whatever the link rules made of them."""
+    return query_arrow(
+        con,
+        """
+        WITH RECURSIVE
+            edges(x, y) AS (SELECT a, b FROM identity_links UNION ALL
+                            SELECT b, a FROM identity_links),
+            reach(identity_key) AS (
+                SELECT a FROM identity_links WHERE batch_id = ?
+                UNION
+                SELECT e.y FROM reach r JOIN edges e ON e.x = r.identity_key)
+        SELECT identity_key FROM reach
+        """,
+        [batch_id],
+    )
+
+
+def _mapping(con: Connection, keys: pa.Table | None) -> dict[int, int]:
+    """The resolution of ``keys`` (None: none)."""
+    if keys is None:
+        return {}
+    with registered(con, "mapped_keys", keys):
+        found = con.execute(
+            "SELECT identity_key, profile_id FROM identity_profiles "
+            "WHERE identity_key IN (SELECT identity_key FROM mapped_keys)"
+        ).fetchnumpy()
     return dict(zip(found["identity_key"].tolist(), found["profile_id"].tolist(), strict=True))
 
 
