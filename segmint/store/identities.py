@@ -232,8 +232,9 @@ def _rewrite(con: Connection, result: GraphResolution, cap: int, rows: str, issu
 
 @dataclass(frozen=True)
 class Resolution:
-    """What resolving after a batch changed: whether the whole graph was resolved again, and
-    the profile ids (before and after) whose identities changed, e.g. by a merge."""
+    """What resolving after a batch changed: whether links were resolved again (the
+    components the batch's links touch), and the profile ids (before and after) whose
+    identities changed, e.g. by a merge."""
 
     regraphed: bool
     moved: frozenset[int]
