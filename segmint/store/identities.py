@@ -232,11 +232,9 @@ def _rewrite(con: Connection, result: GraphResolution, cap: int, rows: str, issu
 
 @dataclass(frozen=True)
 class Resolution:
-    """What resolving after a batch changed: whether links were resolved again (the
-    components the batch's links touch), and the profile ids (before and after) whose
+    """What resolving after a batch changed: the profile ids (before and after) whose
     identities changed, e.g. by a merge."""
 
-    regraphed: bool
     moved: frozenset[int]
 
 
@@ -254,7 +252,7 @@ def update_profiles(
     every link. New identities have the highest keys (``register`` numbers them after every
     stored one)."""
     if registered.links == 0 and not registered.identities:
-        return Resolution(False, frozenset())
+        return Resolution(frozenset())
     touched = _linked_components(con, batch_id) if registered.links else None
     before = _mapping(con, touched)
     con.execute(
@@ -263,7 +261,7 @@ def update_profiles(
         "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
     )
     if touched is None:
-        return Resolution(False, frozenset())
+        return Resolution(frozenset())
     _resolve_keys(con, namespaces, cap, touched)
     after = _mapping(con, touched)
     moved = {
@@ -273,7 +271,7 @@ def update_profiles(
         for profile in (before.get(key), after.get(key))
         if profile is not None
     }
-    return Resolution(True, frozenset(moved))
+    return Resolution(frozenset(moved))
 
 
 def _linked_components(con: Connection, batch_id: str) -> pa.Table:
