@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.cli.stream import BATCH, replay
+from segmint.cli.stream import BATCH, paced, replay
 from segmint.errors import ValidationError
 from segmint.store.workspace import Workspace
 from segmint.stream.service import EventStream
@@ -238,3 +238,15 @@ def test_a_named_stream_refuses_input_other_than_the_one_it_was_reading(tmp_path
         workspace.use("prod")
         stored = workspace.con.execute("SELECT _id FROM events ORDER BY 1").fetchall()
     assert stored == [("a1",), ("a2",)]
+
+
+def test_the_input_thread_stops_when_the_replay_does() -> None:
+    """An invalid line ends a replay early: the thread reading the input must not stay
+    blocked on a full queue (a server or test process would keep it for good)."""
+    items = paced(iter(range(10**6)), 0.05)
+    assert [next(items) for _ in range(3)] == [0, 1, 2]
+    items.close()
+    deadline = time.monotonic() + 5
+    while any(t.name == "segmint-stream-input" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the input thread is still running"
+        time.sleep(0.05)
