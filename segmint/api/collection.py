@@ -166,11 +166,13 @@ class Collectors:
         self._streams.clear()
 
     def _current(self, sandbox: str, dataset: str, line: _Line) -> _Held:
-        """The stream, rebuilt if another write came since its last call; then no call is sent
-        ahead to it until the group being committed is fed."""
+        """The stream, rebuilt if another write came since its last call or its evaluation
+        process died while idle (the calls then need not fail); then no call is sent ahead to
+        it until the group being committed is fed."""
         key = (sandbox, dataset)
         held = self._streams.get(key)
-        if held is not None and held.version == self._service.data_version(sandbox):
+        current = held is not None and held.version == self._service.data_version(sandbox)
+        if held is not None and current and held.stream.evaluating:
             return held
         with self._guard:
             self._streams.pop(key, None)

@@ -151,6 +151,10 @@ class ChildProcessor:
     def pid(self) -> int | None:
         return self._process.pid
 
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
     def wait(self) -> None:
         """Wait until the child has ended (after it was told or made to)."""
         self._process.join()

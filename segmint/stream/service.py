@@ -285,6 +285,12 @@ class EventStream:
             start = end
         return receipts
 
+    @property
+    def evaluating(self) -> bool:
+        """Whether its evaluation can take calls: an evaluation process that died cannot."""
+        processor = self.processor
+        return not isinstance(processor, ChildProcessor) or processor.alive
+
     def close(self) -> None:
         """End the evaluation process, if the stream has one."""
         if isinstance(self.processor, ChildProcessor):
