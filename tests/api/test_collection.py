@@ -62,7 +62,7 @@ async def test_events_enter_segments_once_durable_and_again_add_nothing(api: Api
     assert (entered["segment"], entered["status"], entered["time"], entered["trigger"]) == (
         "Two searches",
         "entered",
-        "2026-10-10T10:05:00",
+        "2026-10-10T10:05:00Z",
         "event",
     )
     status, again = await collect(api, searches)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from segmint.api.models.common import ApiModel
+from segmint.api.models.common import ApiModel, UtcDateTime
 
 
 class TransitionOut(ApiModel):
@@ -14,7 +12,7 @@ class TransitionOut(ApiModel):
     segment_id: str
     segment: str
     status: str  # entered or exited
-    time: datetime
+    time: UtcDateTime
     cause: str
     trigger: str  # event, or clock: the clock reached a change (a window lapsing)
 
