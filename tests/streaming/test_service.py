@@ -4,6 +4,7 @@ the call is stored; a new service on the same workspace picks up where the last 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -326,3 +327,29 @@ def test_a_merged_profile_enters_when_the_link_applies(workspace: Workspace) -> 
             ("entered", "streaming", at),
             ("exited", "merged", at),
         ]
+
+
+def test_without_links_the_history_does_not_depend_on_the_batches(tmp_path: Path) -> None:
+    """The same events (out of order, duplicated) committed one by one, seven at a time or all
+    at once record the same entries and exits: a batch only groups the commits. (A batch's
+    identity links apply from its first event, so with links the batches would matter.)"""
+    rng = random.Random(5)
+    events = []
+    for number in range(120):
+        hour = min(200, max(0, number * 2 + rng.randrange(-6, 4)))  # some arrive late
+        kind = rng.choice(["search", "search", "pageView"])
+        stamp = f"2026-01-{1 + hour // 24:02}T{hour % 24:02}:00:00Z"
+        events.append(event(f"e{number}", stamp, kind, ecid=f"d{rng.randrange(6)}"))
+    events += rng.sample(events, 10)  # sent again
+    histories = []
+    for size in (1, 7, len(events)):
+        with searchers_workspace(tmp_path / f"ws{size}") as workspace:
+            stream = EventStream(workspace, "web")
+            for start in range(0, len(events), size):
+                stream.collect(events[start : start + size])
+            stream.advance(datetime(2026, 1, 20))
+            histories.append(sorted(workspace.con.execute(
+                "SELECT x.id, h.status, h.changed_at FROM membership_history h "
+                "JOIN identities x ON x.identity_key = h.profile_id"  # keys follow arrival
+            ).fetchall()))  # fmt: skip
+    assert histories[0] and histories[0] == histories[1] == histories[2]
