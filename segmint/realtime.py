@@ -18,8 +18,7 @@ from segmint.evaluate.reference import ProfileData
 from segmint.ingest.validate import RecordValidator
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
-from segmint.store import catalog, definitions, identities
-from segmint.store.catalog import Stitching
+from segmint.store import catalog, definitions, profiles
 from segmint.store.identities import parse_identity
 
 #: Published segments compiled for the edge evaluator, and their names by id.
@@ -77,14 +76,12 @@ def _of_profile(con: Connection, named: list[tuple[str, str]], wanted: tuple[str
     of the same profile (an identity not stored yet is nobody's)."""
     if wanted in named:
         return True
-    policy = catalog.merge_policy(con, None)
 
     def profile(pair: tuple[str, str]) -> int | None:
         try:
-            key, stitched = identities.lookup(con, *pair)
+            return profiles.resolve(con, f"{pair[0]}:{pair[1]}", None)[2]
         except NotFoundError:
             return None
-        return key if policy.stitching is Stitching.NONE else stitched
 
     target = profile(wanted)
     return target is not None and any(profile(pair) == target for pair in named)

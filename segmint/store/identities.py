@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,9 +150,7 @@ def _resolve_keys(
     only = "" if keys is None else "WHERE identity_key IN (SELECT identity_key FROM wanted_keys)"
     between = "" if keys is None else "WHERE a IN (SELECT identity_key FROM wanted_keys)"
     # An issue's first identity is a kept-out link's end, or the evicted identity: one of keys.
-    if keys is not None:
-        con.register("wanted_keys", keys)
-    try:
+    with nullcontext() if keys is None else registered(con, "wanted_keys", keys):
         ids = con.execute(
             f"SELECT identity_key, namespace, epoch_us(first_seen) AS seen FROM identities {only}"
         ).fetchnumpy()
@@ -172,9 +171,6 @@ def _resolve_keys(
             cap=cap,
         )
         _rewrite(con, result, cap, only, between)
-    finally:
-        if keys is not None:
-            con.unregister("wanted_keys")
     return GraphSummary(
         identities=len(result.profile_of),
         profiles=len(set(result.profile_of.values())),
@@ -242,7 +238,7 @@ def update_profiles(
     con: Connection,
     namespaces: list[Namespace],
     cap: int,
-    registered: Registered,
+    added: Registered,
     batch_id: str,
 ) -> Resolution:
     """Resolve profiles after a batch, only as far as needed: a batch that linked identities
@@ -251,17 +247,13 @@ def update_profiles(
     their own profiles. Both are what a full resolution would give them, without reading
     every link. New identities have the highest keys (``register`` numbers them after every
     stored one)."""
-    if registered.links == 0 and not registered.identities:
+    if not added.links:
+        if added.identities:
+            _own_profiles(con)
         return Resolution(frozenset())
-    touched = _linked_components(con, batch_id) if registered.links else None
+    touched = _linked_components(con, batch_id)
     before = _mapping(con, touched)
-    con.execute(
-        "INSERT INTO identity_profiles SELECT identity_key, identity_key "
-        "FROM identities WHERE identity_key > "
-        "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
-    )
-    if touched is None:
-        return Resolution(frozenset())
+    _own_profiles(con)
     _resolve_keys(con, namespaces, cap, touched)
     after = _mapping(con, touched)
     moved = {
@@ -272,6 +264,16 @@ def update_profiles(
         if profile is not None
     }
     return Resolution(frozenset(moved))
+
+
+def _own_profiles(con: Connection) -> None:
+    """Each new identity (numbered after every resolved one) its own profile, as a full
+    resolution gives one that no link reaches."""
+    con.execute(
+        "INSERT INTO identity_profiles SELECT identity_key, identity_key "
+        "FROM identities WHERE identity_key > "
+        "(SELECT coalesce(max(identity_key), 0) FROM identity_profiles)"
+    )
 
 
 def _linked_components(con: Connection, batch_id: str) -> pa.Table:
@@ -293,10 +295,8 @@ def _linked_components(con: Connection, batch_id: str) -> pa.Table:
     )
 
 
-def _mapping(con: Connection, keys: pa.Table | None) -> dict[int, int]:
-    """The resolution of ``keys`` (None: none)."""
-    if keys is None:
-        return {}
+def _mapping(con: Connection, keys: pa.Table) -> dict[int, int]:
+    """The resolution of ``keys``."""
     with registered(con, "mapped_keys", keys):
         found = con.execute(
             "SELECT identity_key, profile_id FROM identity_profiles "

@@ -160,12 +160,7 @@ async def test_calls_waiting_for_the_stream_are_committed_together(api: Api, app
         for i in range(3)
     ]
     calls.insert(1, [{"_id": "bad", "eventType": "search"}])
-    with ThreadPoolExecutor(len(calls)) as pool:
-        with line.turn:
-            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
-            while len(line.waiting) < len(calls):
-                time.sleep(0.001)
-        outcomes = [future.exception() or future.result()[0] for future in futures]
+    outcomes = _committed_together(collectors, line, calls)
     assert isinstance(outcomes.pop(1), ValidationError)
     receipts = [outcome for outcome in outcomes if isinstance(outcome, Receipt)]
     assert sorted((r.offset, r.accepted, len(r.transitions)) for r in receipts) == [
@@ -236,6 +231,18 @@ def _searches_of(people: str, minute: int) -> list[object]:
 def _waiting(line: _Line, calls: int) -> None:
     while len(line.waiting) < calls:
         time.sleep(0.001)
+
+
+def _committed_together(
+    collectors: Collectors, line: _Line, calls: list[list[object]]
+) -> list[object]:
+    """Each call's receipt or error, the calls having waited in line to be committed as one
+    group."""
+    with ThreadPoolExecutor(len(calls)) as pool:
+        with line.turn:
+            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
+            _waiting(line, len(calls))
+        return [future.exception() or future.result()[0] for future in futures]
 
 
 async def test_calls_of_known_profiles_are_evaluated_as_they_join_the_line(
@@ -344,12 +351,7 @@ async def test_a_call_failing_a_group_commit_fails_alone(
     monkeypatch.setattr(service_module, "write_records", failing)
     line = collectors._lines[("prod", "web")]
     calls = [_searches("ann", 1), _searches("boom", 2), _searches("bob", 3)]
-    with ThreadPoolExecutor(len(calls)) as pool:
-        with line.turn:
-            futures = [pool.submit(collectors.collect, "prod", "web", call) for call in calls]
-            while len(line.waiting) < len(calls):
-                time.sleep(0.001)
-        outcomes = [future.exception() or future.result()[0] for future in futures]
+    outcomes = _committed_together(collectors, line, calls)
     assert isinstance(outcomes[1], RuntimeError)
     assert [(o.accepted, o.duplicates) for o in (outcomes[0], outcomes[2])] == [(1, 0)] * 2
     with collectors._service.session("prod", write=False) as ws:
