@@ -4,7 +4,9 @@ One long-lived ``EventStream`` per (sandbox, stream name) holds the streaming pr
 memory between calls. Each call commits ONE transaction holding the batch's events (stored as
 ingestion stores them: idempotent by ``_id``, identities registered, profiles resolved), the
 membership transitions the batch caused (ledger and history, cause ``streaming``) and the
-stream's checkpoint. A restart rebuilds the processor from the store and the checkpoint, so
+stream's checkpoint. A batch is stored and fed in pieces that each start at an event merging
+two profiles (``merges``), so every merge applies at its own event: the history does not
+depend on how events are batched. A restart rebuilds the processor from the store and the checkpoint, so
 every transition is recorded exactly once even after a crash. ``segmint stream`` and the REST
 API's ``/collection`` both use this class.
 """
@@ -12,10 +14,12 @@ API's ``/collection`` both use this class.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import accumulate, groupby
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -34,12 +38,13 @@ from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions
-from segmint.store.catalog import now
+from segmint.store.catalog import Stitching, now
 from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
 from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
+from segmint.stream.merges import Name, linking_names, merge_free
 from segmint.stream.profiles import Columns, load_profiles
 
 Record = dict[str, Any]
@@ -154,6 +159,8 @@ class EventStream:
         self._clock, self._lateness, self._cap = clock, lateness, identity_cap
         self._subscribers: list[Subscriber] = []
         self._pending: list[Transition] = []
+        #: How many of the pending transitions the ledger holds already (``_write_pending``).
+        self._written = 0
         self._loaded: dict[int, ProfileData] = {}
         #: The events the group being committed stores (``_stamp``), until it is fed.
         self._storing: set[tuple[object, object]] = set()
@@ -266,8 +273,7 @@ class EventStream:
                 batches = [records for records, _ in calls]
                 ahead = self._feed_ahead(batches, list(sent))
                 try:
-                    counts, fresh = self._store(batches, offset)
-                    ends = self._fed(fresh, ahead)
+                    counts, ends = self._store_and_feed(batches, ahead, offset)
                 finally:
                     self._storing = set()
                 consumed = sum(len(records) for records, _ in calls)
@@ -333,19 +339,6 @@ class EventStream:
             return [True] * len(batches)
         return [True] * done + [False] * len(rest)
 
-    def _fed(self, batches: list[list[Record]], ahead: list[bool]) -> list[int]:
-        """Feed the batches' new events to the processor (or wait for the batches fed ahead,
-        whole): how many transitions are pending after each."""
-        ends = []
-        for records, sent in zip(batches, ahead, strict=True):
-            if sent:
-                assert isinstance(self.processor, ChildProcessor)
-                self.processor.feed_finish()
-            else:
-                self.processor.feed(records)
-            ends.append(len(self._pending))
-        return ends
-
     def _checked(self, events: Sequence[object]) -> list[Record]:
         records: list[Record] = []
         problems: list[Problem] = []
@@ -359,50 +352,77 @@ class EventStream:
             raise ValidationError(problems, hint="fix these events; none of this call was stored")
         return records
 
-    def _store(
-        self, calls: list[list[Record]], offset: int
-    ) -> tuple[list[tuple[int, int]], list[list[Record]]]:
-        """Write the calls' records as one batch (inside the transaction) and ready the
-        profiles of the new ones; each call's (added, duplicates), and its new records (a
-        duplicate is neither stored nor evaluated again)."""
-        records = [record for call in calls for record in call]
-        if not records:
-            return [(0, 0)] * len(calls), [[] for _ in calls]
-        fresh, counts = self._group(calls)
-        kept = [record for call in fresh for record in call]
-        self._storing = {_stamp(record) for record in kept}
+    def _store_and_feed(
+        self, calls: list[list[Record]], ahead: list[bool], offset: int
+    ) -> tuple[list[tuple[int, int]], list[int]]:
+        """Store the calls' new records (inside the transaction) and feed them to the
+        processor, in pieces that each start at a merge (``merges``), so that it applies at its
+        own event; the calls fed ahead (the first ones, holding no link) are waited for instead.
+        Each call's (added, duplicates), and how many transitions are pending after it."""
+        ends = [len(self._pending)] * len(calls)  # what advancing the clock fired comes first
+        stored = any(calls)  # a call of duplicates only is logged as a batch too
+        fresh, counts = self._group(calls) if stored else (calls, [(0, 0)] * len(calls))
+        stored_before = sum(duplicates for _, duplicates in counts)
+        queue = [(call, record) for call, records in enumerate(fresh) for record in records]
+        start = piece = 0
+        while start < len(queue) or (piece == 0 and stored):
+            records = [record for _, record in queue[start:]]
+            size = self._merge_free(records)
+            self._store(records[:size], self._batch_id(offset, piece), stored_before)
+            if piece == 0:  # the evaluation process worked on them while this piece was written
+                self._finish_ahead(ahead, ends)
+            for call, group in groupby(queue[start : start + size], key=itemgetter(0)):
+                if not ahead[call]:
+                    self.processor.feed([record for _, record in group])
+                    ends[call] = len(self._pending)
+            start, piece, stored_before = start + size, piece + 1, 0
+        if piece == 0:
+            self._finish_ahead(ahead, ends)
+        return counts, list(accumulate(ends, max))
+
+    def _finish_ahead(self, ahead: list[bool], ends: list[int]) -> None:
+        """Wait for the evaluation process to finish the calls fed to it ahead."""
+        for call in (call for call, sent in enumerate(ahead) if sent):
+            assert isinstance(self.processor, ChildProcessor)
+            self.processor.feed_finish()
+            ends[call] = len(self._pending)
+
+    def _store(self, records: list[Record], batch_id: str, stored_before: int) -> None:
+        """Write one piece's records as one batch and ready the profiles it names: merged ones
+        held as they now are, unread ones read (both without the piece's events, fed next)."""
+        self._storing = {_stamp(record) for record in records}
         stored = write_records(
             self.workspace.con,
             self.dataset,
-            records_table(self.schema, kept),
-            batch_id=self._batch_id(offset),
+            records_table(self.schema, records),
+            batch_id=batch_id,
             source=f"stream:{self.name}",
             namespaces=self.namespaces,
             identity_cap=self._cap,
             known=self._known,
-            stored_before=len(records) - len(kept),
+            stored_before=stored_before,
         )
-        if stored.resolution.moved:
-            self._regraphed(stored.resolution.moved, self._linked_at(records))
-        self._prepare(kept)
-        return counts, fresh
+        moved = stored.resolution.moved
+        self._prepare(records, self._regraphed(moved, self._linked_at(records)) if moved else set())
 
     def _group(self, calls: list[list[Record]]) -> tuple[list[list[Record]], list[tuple[int, int]]]:
-        """Each call's records to store, and its (added, duplicates) as
-        if committed one after the other: an event whose ``_id`` is stored already, or came in
-        an earlier call, is its call's duplicate and is not stored again (within a call,
-        storage keeps one of each ``_id`` as it always does)."""
+        """Each call's records to store, and its (added, duplicates) as if committed one after
+        the other: an event whose ``_id`` is stored already, or came before in this call or an
+        earlier one, is its call's duplicate, and is neither stored nor fed (the processor
+        too keeps the first event of each ``_id`` it is given)."""
         wanted = list({record["_id"] for call in calls for record in call})
         seen, hashes = self._stored_ids.stored(self.workspace.con, wanted)
         self._stored_ids.add(hashes)
         kept: list[list[Record]] = []
         counts: list[tuple[int, int]] = []
         for call in calls:
-            fresh = [record for record in call if record["_id"] not in seen]
-            ids = {record["_id"] for record in fresh}
-            seen |= ids
+            fresh = []
+            for record in call:
+                if record["_id"] not in seen:
+                    seen.add(record["_id"])
+                    fresh.append(record)
             kept.append(fresh)
-            counts.append((len(ids), len(call) - len(ids)))
+            counts.append((len(fresh), len(call) - len(fresh)))
         return kept, counts
 
     def next_due(self) -> datetime | None:
@@ -430,96 +450,128 @@ class EventStream:
             return None, [Problem(location, message)]
         return record, problems
 
-    def _batch_id(self, offset: int) -> str:
-        digest = hashlib.sha256(f"stream:{self.name}:{offset}".encode()).hexdigest()
+    def _batch_id(self, offset: int, piece: int) -> str:
+        """The id of a commit's piece (the commit's input offset names its first)."""
+        tail = f":{piece}" if piece else ""
+        digest = hashlib.sha256(f"stream:{self.name}:{offset}{tail}".encode()).hexdigest()
         return f"{self.dataset.name}-{digest[:24]}"
 
-    def _prepare(self, records: list[Record]) -> None:
-        """Resolve the batch's primary identities not resolved before to profiles in one
-        query, remember newly touched profiles, and read the ones not in memory yet in one go."""
+    def _prepare(self, records: list[Record], again: set[int]) -> None:
+        """Resolve the piece's primary identities not resolved before to profiles in one
+        query, remember newly touched profiles, and read in one go the ones not in memory yet
+        and those a merge changed (``again``), holding these now."""
         con = self.workspace.con
         wanted = {_primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
         if unknown:
-            pairs = pa.table(
-                {
-                    "namespace": [namespace for namespace, _ in unknown],
-                    "id": [identity for _, identity in unknown],
-                }
-            )
-            with registered(con, "stream_identities", pairs):
-                rows = con.execute(
-                    "SELECT w.namespace, w.id, x.identity_key, "
-                    f"{profile_key_sql(self._policy, 'x')} "
-                    "FROM stream_identities w JOIN identities x USING (namespace, id)"
-                ).fetchall()
+            rows = self._identity_rows(unknown)
             for namespace, identity, _, profile in rows:
-                self._profile_of[(str(namespace), str(identity))] = int(profile)
-            new = {int(key) for _, _, key, _ in rows} - self._touched
+                self._profile_of[(namespace, identity)] = profile
+            new = {key for _, _, key, _ in rows} - self._touched
             stream_ledger.touch(con, self.name, sorted(new))
             self._touched |= new
         profiles = {self._profile_of[pair] for pair in wanted}
-        missing = profiles.difference(self.processor.profiles)
+        missing = profiles.difference(self.processor.profiles) | again
         self._loaded = load_profiles(con, missing, self._columns)
+        for key in sorted(again):
+            self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
+
+    def _identity_rows(self, names: Collection[Name]) -> list[tuple[str, str, int, int]]:
+        """(namespace, id, identity key, profile) of each stored identity of ``names``."""
+        pairs = pa.table(
+            {"namespace": [namespace for namespace, _ in names], "id": [id_ for _, id_ in names]}
+        )
+        with registered(self.workspace.con, "stream_identities", pairs):
+            rows = self.workspace.con.execute(
+                "SELECT w.namespace, w.id, x.identity_key, "
+                f"{profile_key_sql(self._policy, 'x')} "
+                "FROM stream_identities w JOIN identities x USING (namespace, id)"
+            ).fetchall()
+        return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
+
+    def _merge_free(self, records: list[Record]) -> int:
+        """How many of the records, from the first, are stored and fed as one piece: up to the
+        next merge of two profiles that exist (``merges``). Without stitching, none merge."""
+        if self._policy.stitching is Stitching.NONE:
+            return len(records)
+        linking = linking_names(records)
+        if not linking:
+            return len(records)
+        stored = {(ns, id_): profile for ns, id_, _, profile in self._identity_rows(linking)}
+        return merge_free(records, stored)
 
     def _linked_at(self, records: list[Record]) -> datetime:
-        """When a batch's links apply: where feeding its first event would move the clock (in
-        event time; on the wall clock, the clock as it is)."""
-        first: datetime = min(record["timestamp"] for record in records)
+        """When a piece's links apply: at its first event if that links identities (a merge
+        starts its piece), else at the earliest; where feeding that event would move the clock
+        (in event time; on the wall clock, the clock as it is)."""
+        head = records[0]
+        first: datetime = (
+            head["timestamp"]
+            if len(head[IDENTITY_MAP]) > 1
+            else min(record["timestamp"] for record in records)
+        )
         clock = self.processor.clock
         if clock is None:
             return first
         return max(clock, first - self._lateness) if self._clock is Clock.EVENT else clock
 
-    def _regraphed(self, moved: frozenset[int], at: datetime) -> None:
-        """Profiles merged or split by the batch's links, which apply at ``at``: the clock
-        moves there, and their old states are dropped and the touched ones held as they now
-        are, exactly as a restart would rebuild them. A profile that no longer exists (folded
-        into another) exits then every segment the ledger holds it realized in: its events now
-        count for the profile it joined, which enters then what it is in."""
+    def _regraphed(self, moved: frozenset[int], at: datetime) -> set[int]:
+        """Profiles merged or split by the piece's links, which apply at ``at``: the clock
+        moves there, and their old states are dropped; the touched ones are returned, to be
+        held as they now are, exactly as a restart would rebuild them. A profile that no longer
+        exists (folded into another) exits then every segment the ledger holds it realized in:
+        its events now count for the profile it joined, which enters then what it is in."""
         self.processor.advance(at)
+        self._write_pending()
         for key in moved:
             self.processor.forget(key)
-        self._profile_of.clear()
+        self._profile_of = {name: p for name, p in self._profile_of.items() if p not in moved}
         con = self.workspace.con
         for profile, segment in stream_ledger.realized_gone(
             con, moved, profile_key_sql(self._policy, "x")
         ):
             if segment in self.versions:
                 self._pending.append(Transition(profile, segment, "exited", at, cause="merged"))
-        current = {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
-        for key, data in sorted(load_profiles(con, current, self._columns).items()):
-            self.processor.add_profile(key, data)
+        return {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
 
     def _resolve(self, event: Record) -> int:
         return self._profile_of[_primary(event)]
 
     def _load(self, key: object) -> ProfileData:
-        """A profile ``_prepare`` read for the batch, else (one woken by its timer) read now;
-        as it was before the group being committed: the processor is fed the group's events
-        one call after the other, so a call is evaluated as if committed alone, not with the
-        events of the calls after it."""
+        """A profile ``_prepare`` read for the piece, else (one woken by its timer) read now;
+        as it was before the piece being stored: the processor is fed the piece's events one
+        call after the other, so a call is evaluated as if committed alone, not with the events
+        of the calls after it."""
         profile = int(str(key))
         found = self._loaded.pop(profile, None)
         if found is None:
             found = load_profiles(self.workspace.con, {profile}, self._columns).get(profile)
-        if found is None:
-            return ProfileData()
+        return ProfileData() if found is None else self._unfed(found)
+
+    def _unfed(self, found: ProfileData) -> ProfileData:
+        """A stored profile without the events of the piece being stored: they are fed next."""
         fresh = self._storing
         if not fresh:
             return found
         return replace(found, events=[e for e in found.events if _stamp(e) not in fresh])
 
-    def _record(self, offset: int, consumed: int, last_line: str | None) -> list[Transition]:
-        """Write the pending transitions and the new checkpoint (inside the transaction)."""
-        transitions = list(self._pending)
-        self._pending.clear()
+    def _write_pending(self) -> None:
+        """Write the transitions pending since the last write to the ledger (inside the
+        transaction): before a merge, so it finds what the commit's earlier events realized."""
         rows = [
             (int(str(t.profile)), t.segment, t.status, t.time, self.versions[t.segment])
-            for t in transitions
+            for t in self._pending[self._written :]
         ]
         if rows:
             stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}")
+        self._written = len(self._pending)
+
+    def _record(self, offset: int, consumed: int, last_line: str | None) -> list[Transition]:
+        """Write the pending transitions and the new checkpoint (inside the transaction)."""
+        self._write_pending()
+        transitions = list(self._pending)
+        self._pending.clear()
+        self._written = 0
         processor = self.processor
         evaluated = ((int(str(key)), due) for key, due in processor.evaluated().items())
         dues = [(profile, due) for profile, due in evaluated if self._dues.get(profile) != due]
@@ -547,6 +599,7 @@ class EventStream:
             self.name, self.dataset.name
         )
         self._pending.clear()
+        self._written = 0
         self._known.clear()
         self._profile_of.clear()
         kind = (

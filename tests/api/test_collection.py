@@ -315,11 +315,11 @@ async def test_no_call_is_sent_ahead_while_one_not_sent_is_being_committed(
     storing, stored = threading.Event(), threading.Event()
     store = EventStream._store
 
-    def held_store(stream: EventStream, calls: list[list[Record]], offset: int) -> object:
-        if any("c@x.com" in str(records) for records in calls):
+    def held_store(stream: EventStream, records: list[Record], batch: str, before: int) -> None:
+        if "c@x.com" in str(records):
             storing.set()
             stored.wait(30)
-        return store(stream, calls, offset)
+        store(stream, records, batch, before)
 
     monkeypatch.setattr(EventStream, "_store", held_store)
     with ThreadPoolExecutor(2) as pool:

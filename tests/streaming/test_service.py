@@ -353,3 +353,34 @@ def test_without_links_the_history_does_not_depend_on_the_batches(tmp_path: Path
                 "JOIN identities x ON x.identity_key = h.profile_id"  # keys follow arrival
             ).fetchall()))  # fmt: skip
     assert histories[0] and histories[0] == histories[1] == histories[2]
+
+
+def test_with_links_the_history_does_not_depend_on_the_batches(tmp_path: Path) -> None:
+    """Searchers on devices and by email, linked at times by events naming both (some
+    profiles merge, some only gain an identity): committed one by one, seven at a time or all
+    at once, the same entries and exits at the same instants, as each link applies at its own
+    event, never from the start of the batch it came in."""
+    rng = random.Random(11)
+    events = []
+    for number in range(150):
+        kind = rng.choice(["search", "pageView", "pageView"])
+        stamp = f"2026-01-{1 + number // 12:02}T{number % 12 * 2:02}:00:00Z"
+        person = rng.randrange(5)
+        names = {"ecid": f"d{person}"} if rng.random() < 0.6 else {"email": f"p{person}@x.com"}
+        if rng.random() < 0.08:
+            names = {"ecid": f"d{person}", "email": f"p{person}@x.com"}
+        events.append(event(f"e{number}", stamp, kind, **names))
+    events += rng.sample(events, 10)  # sent again
+    histories = []
+    for size in (1, 7, len(events)):
+        with searchers_workspace(tmp_path / f"ws{size}") as workspace:
+            stream = EventStream(workspace, "web")
+            for start in range(0, len(events), size):
+                stream.collect(events[start : start + size])
+            stream.advance(datetime(2026, 1, 30))
+            histories.append(sorted(workspace.con.execute(
+                "SELECT x.id, h.status, h.changed_at FROM membership_history h "
+                "JOIN identities x ON x.identity_key = h.profile_id"
+            ).fetchall()))  # fmt: skip
+    assert any(status == "exited" for _, status, _ in histories[0])
+    assert histories[0] == histories[1] == histories[2]

@@ -1,0 +1,57 @@
+"""Where a stream's batch must be cut so that each merge applies at its own event.
+
+A batch is stored in one write, and the profiles it resolves to hold from the batch's start.
+That is exact unless an event of the batch joins two profiles that already hold something
+(stored, or made by the batch's earlier events): the merged profile must not exist before
+that event. So a batch is stored and fed in pieces, each starting at such an event. An event
+that only brings new identities to one profile moves nothing that existed, and needs no cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from segmint.schema.arrow import IDENTITY_MAP
+
+Record = dict[str, Any]
+Name = tuple[str, str]
+
+
+def names(record: Record) -> list[Name]:
+    """The (namespace, id) of each identity a validated record names."""
+    return [(entry["namespace"], entry["id"]) for entry in record[IDENTITY_MAP]]
+
+
+def linking_names(records: Sequence[Record]) -> set[Name]:
+    """The identities of the records that name more than one: the only ones whose stored
+    profiles decide where the records must be cut (none when no record after the first links,
+    as no cut is possible then)."""
+    if all(len(record[IDENTITY_MAP]) == 1 for record in records[1:]):
+        return set()
+    return {name for record in records if len(record[IDENTITY_MAP]) > 1 for name in names(record)}
+
+
+def merge_free(records: Sequence[Record], stored: Mapping[Name, int]) -> int:
+    """How many records, from the first, make one piece: all of them, or up to the first one
+    after the first that names identities of two profiles holding something before it.
+    ``stored``: the profile of each stored identity among ``linking_names``. Links the store
+    will refuse (unique namespaces) may make a cut it did not need, never miss one."""
+    parent: dict[object, object] = {}
+
+    def root(node: object) -> object:
+        while (up := parent.get(node, node)) != node:
+            node = up
+        return node
+
+    holding: set[object] = set(stored.values())  # roots of components with data
+    for index, record in enumerate(records):
+        roots = {root(stored.get(name, name)) for name in names(record)}
+        if index and len(roots & holding) > 1:
+            return index
+        top = roots.pop()
+        for other in roots:
+            parent[other] = top
+        holding -= roots
+        holding.add(top)
+    return len(records)
