@@ -6,9 +6,9 @@ ingestion stores them: idempotent by ``_id``, identities registered, profiles re
 membership transitions the batch caused (ledger and history, cause ``streaming``) and the
 stream's checkpoint. A batch is stored and fed in pieces that each start at an event merging
 two profiles (``merges``), so every merge applies at its own event: the history does not
-depend on how events are batched. A restart rebuilds the processor from the store and the checkpoint, so
-every transition is recorded exactly once even after a crash. ``segmint stream`` and the REST
-API's ``/collection`` both use this class.
+depend on how events are batched. A restart rebuilds the processor from the store and the
+checkpoint, so every transition is recorded exactly once even after a crash. ``segmint stream``
+and the REST API's ``/collection`` both use this class.
 """
 
 from __future__ import annotations
