@@ -355,11 +355,15 @@ def test_without_links_the_history_does_not_depend_on_the_batches(tmp_path: Path
     assert histories[0] and histories[0] == histories[1] == histories[2]
 
 
-def test_with_links_the_history_does_not_depend_on_the_batches(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "evaluation-process"])
+def test_with_links_the_history_does_not_depend_on_the_batches(
+    tmp_path: Path, isolated: bool
+) -> None:
     """Searchers on devices and by email, linked at times by events naming both (some
     profiles merge, some only gain an identity): committed one by one, seven at a time or all
     at once, the same entries and exits at the same instants, as each link applies at its own
-    event, never from the start of the batch it came in."""
+    event, never from the start of the batch it came in. (Events arrive in time order: a
+    profile's id is its smallest identity key, and keys follow arrival.)"""
     rng = random.Random(11)
     events = []
     for number in range(150):
@@ -374,10 +378,13 @@ def test_with_links_the_history_does_not_depend_on_the_batches(tmp_path: Path) -
     histories = []
     for size in (1, 7, len(events)):
         with searchers_workspace(tmp_path / f"ws{size}") as workspace:
-            stream = EventStream(workspace, "web")
-            for start in range(0, len(events), size):
-                stream.collect(events[start : start + size])
-            stream.advance(datetime(2026, 1, 30))
+            stream = EventStream(workspace, "web", isolated=isolated)
+            try:
+                for start in range(0, len(events), size):
+                    stream.collect(events[start : start + size])
+                stream.advance(datetime(2026, 1, 30))
+            finally:
+                stream.close()
             histories.append(sorted(workspace.con.execute(
                 "SELECT x.id, h.status, h.changed_at FROM membership_history h "
                 "JOIN identities x ON x.identity_key = h.profile_id"
