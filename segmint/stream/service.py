@@ -30,6 +30,7 @@ from segmint.errors import Location, NotFoundError, Problem, UsageError, Validat
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming import Clock, Processor, Transition
+from segmint.evaluate.streaming.timers import Timers
 from segmint.ingest.validate import RecordValidator
 from segmint.ingest.write import records_table, write_records
 from segmint.membership import stream_ledger
@@ -170,8 +171,9 @@ class EventStream:
         self._known: KnownIdentities = {}
         self._profile_of: dict[tuple[str, str], int] = {}
         self._touched: set[int] = set()
-        #: Each profile's earliest timer as the store holds it (only changes are written).
-        self._dues: dict[int, datetime | None] = {}
+        #: Each profile's earliest timer as the store holds it (only changes are written),
+        #: kept so that the earliest of all is found at once, however many profiles there are.
+        self._dues: Timers[int] = Timers()
         found = stream_ledger.checkpoint(con, name)
         if found is not None and found.dataset != self.dataset.name:
             raise UsageError(
@@ -428,7 +430,7 @@ class EventStream:
     def next_due(self) -> datetime | None:
         """When the stream must next advance with no new event (its earliest timer; None:
         never), as of its last commit."""
-        return min((due for due in self._dues.values() if due is not None), default=None)
+        return self._dues.next_due()
 
     def advance(self, to: datetime) -> Receipt:
         """Move the clock to ``to`` (naive UTC), committing the transitions that fires."""
@@ -574,9 +576,10 @@ class EventStream:
         self._written = 0
         processor = self.processor
         evaluated = ((int(str(key)), due) for key, due in processor.evaluated().items())
-        dues = [(profile, due) for profile, due in evaluated if self._dues.get(profile) != due]
+        dues = [(profile, due) for profile, due in evaluated if self._dues.due(profile) != due]
         stream_ledger.save_timers(self.workspace.con, self.name, dues)
-        self._dues.update(dues)
+        for profile, due in dues:
+            self._dues.set(profile, due)
         self.checkpoint = replace(
             self.checkpoint,
             offset=offset,
@@ -613,10 +616,10 @@ class EventStream:
         processor.subscribe(self._pending.append)
         processor.resume(stream_ledger.recorded_until(con), self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
-        self._dues = {}
+        self._dues = Timers()
         for key, due in stream_ledger.timers(con, self.name):
             processor.sleep(key, due)
-            self._dues[key] = due
+            self._dues.set(key, due)
         return processor
 
 

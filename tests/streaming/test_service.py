@@ -391,3 +391,27 @@ def test_with_links_the_history_does_not_depend_on_the_batches(
             ).fetchall()))  # fmt: skip
     assert any(status == "exited" for _, status, _ in histories[0])
     assert histories[0] == histories[1] == histories[2]
+
+
+def test_next_due_is_the_earliest_timer_of_any_profile_and_survives_a_restart(
+    workspace: Workspace,
+) -> None:
+    """What a paused stream waits for: the earliest instant at which any profile must be
+    looked at again, moved by each commit, read back from the store by a restarted stream."""
+    with workspace:
+        stream = EventStream(workspace, "web")
+        assert stream.next_due() is None
+        stream.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")])
+        first = datetime(2026, 1, 8, 10, 0, 0, 1)
+        assert stream.next_due() == first
+        stream.collect([event("b1", "2026-01-02T10:00:00Z", "search", ecid="B")])
+        stream.collect([event("a2", "2026-01-03T10:00:00Z", "search", ecid="A")])
+        assert stream.next_due() == first  # A is looked at again then (and stays in)
+        restarted = EventStream(workspace, "web")
+        assert restarted.next_due() == first
+        restarted.advance(datetime(2026, 1, 8, 12))
+        assert restarted.next_due() == datetime(2026, 1, 9, 10, 0, 0, 1)  # B's window
+        restarted.advance(datetime(2026, 1, 9, 12))
+        assert restarted.next_due() == datetime(2026, 1, 10, 10, 0, 0, 1)  # A's, from a2
+        restarted.advance(datetime(2026, 2, 1))
+        assert restarted.next_due() is None
