@@ -1,5 +1,7 @@
-"""Streaming collection for ``/collection``: one durable event stream per sandbox and dataset,
-kept between requests so the streaming processor's state stays in memory.
+"""Streaming collection for ``/collection``: one durable event stream per sandbox, taking the
+events of every event dataset (``EventStream(every_dataset=True)``: a profile's memberships
+read its events of all of them), kept between requests so the streaming processor's state
+stays in memory.
 
 Each stream reads and writes through a connection of its own and is used under the service's
 write lock, one commit at a time. It is trusted only while it made the sandbox's last write: any
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from segmint.api.service import Service
 from segmint.errors import SegmintError, ValidationError
 from segmint.store.workspace import Workspace
-from segmint.stream.service import Checked, EventStream, Receipt
+from segmint.stream.service import COLLECTION, Checked, EventStream, Receipt, event_dataset
 
 #: The most events one group commit takes from the calls waiting (at least one call).
 GROUP_EVENTS = 2_000
@@ -49,6 +51,7 @@ class _Held:
 
 @dataclass
 class _Call:
+    dataset: str
     events: Sequence[object]
     #: The events as the stream found them before the call joined the line (None: no stream
     #: was open yet; the commit validates them).
@@ -89,6 +92,13 @@ class _Line:
         return group
 
 
+def _checked(held: _Held, call: _Call) -> Checked:
+    """The call as the stream to commit it found it (checked now if it was not)."""
+    if call.checked is not None and call.checked.stream is held.stream:
+        return call.checked
+    return held.stream.check_call(call.events, call.dataset)
+
+
 def _sent_to(call: _Call) -> object:
     return call.checked.sent if call.checked is not None else None
 
@@ -96,8 +106,8 @@ def _sent_to(call: _Call) -> object:
 class Collectors:
     def __init__(self, service: Service) -> None:
         self._service = service
-        self._streams: dict[tuple[str, str], _Held] = {}
-        self._lines: dict[tuple[str, str], _Line] = {}
+        self._streams: dict[str, _Held] = {}
+        self._lines: dict[str, _Line] = {}
         self._guard = threading.Lock()
 
     def collect(
@@ -105,38 +115,39 @@ class Collectors:
     ) -> tuple[Receipt, dict[str, str]]:
         """Validate and durably commit ``events`` into ``dataset``; returns after the commit,
         with the names of the stream's segments by id."""
-        call = _Call(events)
+        call = _Call(dataset, events)
         with self._guard:
-            held = self._streams.get((sandbox, dataset))
-            line = self._lines.setdefault((sandbox, dataset), _Line())
+            held = self._streams.get(sandbox)
+            line = self._lines.setdefault(sandbox, _Line())
         if held is not None:
-            call.checked = held.stream.check_call(events)
+            call.checked = held.stream.check_call(events, dataset)
+        else:  # a call into no event dataset fails alone, before it joins the line
+            with self._service.session(sandbox, write=False) as workspace:
+                event_dataset(workspace.con, dataset)
         with self._guard:
-            checked, current = call.checked, self._streams.get((sandbox, dataset))
+            checked, current = call.checked, self._streams.get(sandbox)
             if checked is not None and current is held and line.sendable(checked.stream):
                 call.checked = checked.stream.send_ahead(checked)
             line.waiting.append(call)
         with line.turn:
             while call.outcome is None:
-                self._commit_waiting(sandbox, dataset, line)
+                self._commit_waiting(sandbox, line)
         if isinstance(call.outcome, BaseException):
             raise call.outcome
         return call.outcome
 
-    def _commit_waiting(self, sandbox: str, dataset: str, line: _Line) -> None:
+    def _commit_waiting(self, sandbox: str, line: _Line) -> None:
         """Commit the calls waiting first, as one group; each gets its own outcome."""
         with self._guard:
             group = line.take()
-            held = self._streams.get((sandbox, dataset))
+            held = self._streams.get(sandbox)
             processor = held.stream.processor if held is not None else None
             line.blocked = any(_sent_to(call) is not processor for call in group)
         try:
             with self._service.writing(sandbox, keys=False):
-                held = self._current(sandbox, dataset, line)
+                held = self._current(sandbox, group[0].dataset, line)
                 try:
-                    outcomes = held.stream.collect_all(
-                        [call.checked or call.events for call in group]
-                    )
+                    outcomes = held.stream.collect_all([_checked(held, call) for call in group])
                 finally:
                     held.version = self._service.data_version(sandbox) + 1  # this session's end
         except BaseException as error:
@@ -166,10 +177,10 @@ class Collectors:
         self._streams.clear()
 
     def _current(self, sandbox: str, dataset: str, line: _Line) -> _Held:
-        """The stream, rebuilt if another write came since its last call or its evaluation
-        process died while idle (the calls then need not fail); then no call is sent ahead to
-        it until the group being committed is fed."""
-        key = (sandbox, dataset)
+        """The sandbox's stream (made with ``dataset`` if new), rebuilt if another write came
+        since its last call or its evaluation process died while idle (the calls then need
+        not fail); then no call is sent ahead to it until the group being committed is fed."""
+        key = sandbox
         held = self._streams.get(key)
         current = held is not None and held.version == self._service.data_version(sandbox)
         if held is not None and current and held.stream.evaluating:
@@ -185,7 +196,9 @@ class Collectors:
                 self._service.workspace.path, connection.enter_context(self._service.cursor())
             )
             workspace.use(sandbox)
-            stream = EventStream(workspace, dataset, name=f"collection:{dataset}", isolated=True)
+            stream = EventStream(
+                workspace, dataset, name=COLLECTION, isolated=True, every_dataset=True
+            )
             connection.callback(stream.close)
         except BaseException:
             connection.close()

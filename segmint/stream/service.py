@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from segmint.config import DEFAULT_IDENTITY_CAP
-from segmint.engines.duckdb import registered
+from segmint.engines.duckdb import Connection, registered
 from segmint.errors import Location, NotFoundError, Problem, UsageError, ValidationError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
@@ -39,7 +39,7 @@ from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions
-from segmint.store.catalog import Stitching, now
+from segmint.store.catalog import Dataset, Stitching, now
 from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
@@ -67,6 +67,18 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Intake:
+    """What takes a stream's events of one dataset: the dataset, and its validator."""
+
+    dataset: Dataset
+    validator: RecordValidator
+
+
+#: The checkpoint's dataset of a stream taking events of every event dataset.
+EVERY_DATASET = "*"
+
+
+@dataclass(frozen=True)
 class Checked:
     """A call's events validated ahead of its commit (``EventStream.check_call`` takes no
     lock, so callers waiting to commit validate meanwhile): their records or the error, as
@@ -74,6 +86,7 @@ class Checked:
 
     stream: EventStream
     events: Sequence[object]
+    dataset: str
     outcome: list[Record] | ValidationError
     #: The evaluation process the records went to before the commit (``send_ahead``).
     sent: ChildProcessor | None = None
@@ -131,25 +144,18 @@ class EventStream:
         identity_cap: int = DEFAULT_IDENTITY_CAP,
         source: str = "events",
         isolated: bool = False,
+        every_dataset: bool = False,
     ) -> None:
         self.workspace, self.name = workspace, name
-        self._isolated = isolated
+        self._isolated, self._source = isolated, source
         con = workspace.con
-        self.dataset = catalog.dataset(con, dataset)
-        if self.dataset.schema_class is not SchemaClass.EVENT:
-            raise UsageError(
-                f'dataset "{dataset}" holds profiles, not events',
-                hint="stream into an event dataset (`segmint dataset list`)",
-            )
         self._stored_ids = StoredEventIds(con)
         self.namespaces = catalog.namespaces(con)
         self.schema = catalog.schema(con, SchemaClass.EVENT)
-        self.validator = RecordValidator(
-            self.schema,
-            self.dataset.identity_fields,
-            {namespace.name: namespace for namespace in self.namespaces},
-            source,
-        )
+        self._intakes: dict[str, Intake] = {}
+        self._every_dataset = every_dataset
+        own = self.intake(dataset)
+        self.dataset, self.validator = own.dataset, own.validator
         try:
             self.edge, self.names = published(con)
         except NotFoundError:  # nothing to evaluate yet: events are still collected
@@ -175,13 +181,31 @@ class EventStream:
         #: kept so that the earliest of all is found at once, however many profiles there are.
         self._dues: Timers[int] = Timers()
         found = stream_ledger.checkpoint(con, name)
-        if found is not None and found.dataset != self.dataset.name:
+        if found is not None and found.dataset != self._checkpoint_dataset:
             raise UsageError(
                 f'stream "{name}" reads into dataset "{found.dataset}", not "{dataset}"',
                 hint="give this input another stream name with --name",
             )
-        self.checkpoint = found or Checkpoint(name, self.dataset.name)
+        self.checkpoint = found or Checkpoint(name, self._checkpoint_dataset)
         self.processor = self._restore()
+
+    @property
+    def _checkpoint_dataset(self) -> str:
+        return EVERY_DATASET if self._every_dataset else self.dataset.name
+
+    def intake(self, dataset: str) -> Intake:
+        """What takes events of ``dataset``: the stream's own, or (``every_dataset``) any event
+        dataset of the sandbox, as one stream holds the memberships of every event."""
+        found = self._intakes.get(dataset)
+        if found is not None:
+            return found
+        if self._intakes and not self._every_dataset:
+            raise UsageError(f'stream "{self.name}" reads into dataset "{self.dataset.name}" only')
+        chosen = event_dataset(self.workspace.con, dataset)
+        namespaces = {namespace.name: namespace for namespace in self.namespaces}
+        validator = RecordValidator(self.schema, chosen.identity_fields, namespaces, self._source)
+        found = self._intakes[dataset] = Intake(chosen, validator)
+        return found
 
     @property
     def offset(self) -> int:
@@ -206,7 +230,7 @@ class EventStream:
 
     def check(self, raw: object, line: int) -> Record:
         """One decoded event validated (``line`` locates its problems), or a ValidationError."""
-        record, problems = self._validated(raw, line)
+        record, problems = self._validated(raw, line, self.validator)
         if record is None:
             raise ValidationError(problems, hint=RESUME_HINT)
         return record
@@ -220,12 +244,15 @@ class EventStream:
             raise outcome
         return outcome
 
-    def check_call(self, events: Sequence[object]) -> Checked:
-        """A call's events validated now, to be committed later by ``collect_all``."""
+    def check_call(self, events: Sequence[object], dataset: str | None = None) -> Checked:
+        """A call's events (into ``dataset``; None: the stream's own) validated now, to be
+        committed later by ``collect_all``."""
+        name = dataset or self.dataset.name
+        validator = self.intake(name).validator
         try:
-            return Checked(self, events, self._checked(events))
+            return Checked(self, events, name, self._checked(events, validator))
         except ValidationError as error:
-            return Checked(self, events, error)
+            return Checked(self, events, name, error)
 
     def collect_all(
         self, calls: Sequence[Sequence[object] | Checked]
@@ -233,22 +260,26 @@ class EventStream:
         """Several calls collected in ONE transaction (a group commit, for concurrent callers):
         each valid call's receipt is what collecting it alone, in this order, would give; a call
         with an invalid event stores nothing and gets its ValidationError instead. A call is
-        its events, or them as ``check_call`` found them."""
+        its events (into the stream's own dataset), or them as ``check_call`` found them."""
         outcomes: list[Receipt | ValidationError | None] = []
         valid: list[tuple[list[Record], int]] = []
         sent: list[bool] = []
+        datasets: list[str] = []
         offset = self.offset
         for call in calls:
-            if not isinstance(call, Checked) or call.stream is not self:
-                call = self.check_call(call.events if isinstance(call, Checked) else call)
+            if not isinstance(call, Checked):
+                call = self.check_call(call)
+            elif call.stream is not self:
+                call = self.check_call(call.events, call.dataset)
             if isinstance(call.outcome, ValidationError):
                 outcomes.append(call.outcome)
                 continue
             offset += len(call.events)
             valid.append((call.outcome, offset))
             sent.append(call.sent is self.processor)
+            datasets.append(call.dataset)
             outcomes.append(None)
-        receipts = iter(self.commit_all(valid, sent))
+        receipts = iter(self.commit_all(valid, sent, datasets=datasets))
         return [next(receipts) if outcome is None else outcome for outcome in outcomes]
 
     def commit(self, records: list[Record], offset: int, last_line: str | None = None) -> Receipt:
@@ -263,10 +294,12 @@ class EventStream:
         sent: Sequence[bool] = (),
         *,
         last_line: str | None = None,
+        datasets: Sequence[str] = (),
     ) -> list[Receipt]:
         """``commit`` for several calls (records, offset after them) in one transaction: fed
         to the processor call by call, the checkpoint at the last call's offset. The first
-        calls may have been ``sent`` to the evaluation process already (``send_ahead``)."""
+        calls may have been ``sent`` to the evaluation process already (``send_ahead``).
+        ``datasets``: each call's (default: the stream's own)."""
         if not calls:
             return []
         offset = calls[-1][1]
@@ -275,7 +308,8 @@ class EventStream:
                 batches = [records for records, _ in calls]
                 ahead = self._feed_ahead(batches, list(sent))
                 try:
-                    counts, ends = self._store_and_feed(batches, ahead, offset)
+                    into = list(datasets) or [self.dataset.name] * len(calls)
+                    counts, ends = self._store_and_feed(batches, ahead, offset, into)
                 finally:
                     self._storing = set()
                 consumed = sum(len(records) for records, _ in calls)
@@ -341,11 +375,11 @@ class EventStream:
             return [True] * len(batches)
         return [True] * done + [False] * len(rest)
 
-    def _checked(self, events: Sequence[object]) -> list[Record]:
+    def _checked(self, events: Sequence[object], validator: RecordValidator) -> list[Record]:
         records: list[Record] = []
         problems: list[Problem] = []
         for index, raw in enumerate(events):
-            record, found = self._validated(raw, index)
+            record, found = self._validated(raw, index, validator)
             if record is None:
                 problems += [_at_index(index, problem) for problem in found]
             else:
@@ -355,7 +389,7 @@ class EventStream:
         return records
 
     def _store_and_feed(
-        self, calls: list[list[Record]], ahead: list[bool], offset: int
+        self, calls: list[list[Record]], ahead: list[bool], offset: int, datasets: list[str]
     ) -> tuple[list[tuple[int, int]], list[int]]:
         """Store the calls' new records (inside the transaction) and feed them to the
         processor, in pieces that each start at a merge (``merges``), so that it applies at its
@@ -370,7 +404,8 @@ class EventStream:
         while start < len(queue) or (piece == 0 and stored):
             records = [record for _, record in queue[start:]]
             size = self._merge_free(records)
-            self._store(records[:size], self._batch_id(offset, piece), stored_before)
+            into = [datasets[call] for call, _ in queue[start : start + size]] or datasets[:1]
+            self._store(records[:size], into, (offset, piece), stored_before)
             if piece == 0:  # the evaluation process worked on them while this piece was written
                 self._finish_ahead(ahead, ends)
             for call, group in groupby(queue[start : start + size], key=itemgetter(0)):
@@ -389,22 +424,31 @@ class EventStream:
             self.processor.feed_finish()
             ends[call] = len(self._pending)
 
-    def _store(self, records: list[Record], batch_id: str, stored_before: int) -> None:
-        """Write one piece's records as one batch and ready the profiles it names: merged ones
-        held as they now are, unread ones read (both without the piece's events, fed next)."""
+    def _store(
+        self, records: list[Record], into: list[str], piece: tuple[int, int], stored_before: int
+    ) -> None:
+        """Write one piece's records (``into``: each one's dataset) as one batch per dataset,
+        and ready the profiles it names: merged ones held as they now are, unread ones read
+        (both without the piece's events, fed next). ``piece``: the commit's input offset and
+        the piece's number, which name its batches."""
         self._storing = {_stamp(record) for record in records}
-        stored = write_records(
-            self.workspace.con,
-            self.dataset,
-            records_table(self.schema, records),
-            batch_id=batch_id,
-            source=f"stream:{self.name}",
-            namespaces=self.namespaces,
-            identity_cap=self._cap,
-            known=self._known,
-            stored_before=stored_before,
-        )
-        moved = stored.resolution.moved
+        by_dataset: dict[str, list[Record]] = {name: [] for name in into}
+        for name, record in zip(into, records, strict=False):
+            by_dataset[name].append(record)
+        moved: frozenset[int] = frozenset()
+        for name, kept in by_dataset.items():
+            stored = write_records(
+                self.workspace.con,
+                self.intake(name).dataset,
+                records_table(self.schema, kept),
+                batch_id=self._batch_id(*piece, name),
+                source=f"stream:{self.name}",
+                namespaces=self.namespaces,
+                identity_cap=self._cap,
+                known=self._known,
+                stored_before=stored_before,
+            )
+            moved, stored_before = moved | stored.resolution.moved, 0
         self._prepare(records, self._regraphed(moved, self._linked_at(records)) if moved else set())
 
     def _group(self, calls: list[list[Record]]) -> tuple[list[list[Record]], list[tuple[int, int]]]:
@@ -437,13 +481,15 @@ class EventStream:
         self.processor.advance(to)
         return self.commit([], self.offset)
 
-    def _validated(self, raw: object, line: int) -> tuple[Record | None, list[Problem]]:
+    def _validated(
+        self, raw: object, line: int, validator: RecordValidator
+    ) -> tuple[Record | None, list[Problem]]:
         if not isinstance(raw, dict):
-            location = Location(self.validator.source, line)
+            location = Location(validator.source, line)
             return None, [Problem(location, "expected a JSON object (one event)")]
-        record, problems = self.validator.validate(dict(raw), line, from_text=False)
+        record, problems = validator.validate(dict(raw), line, from_text=False)
         if record is not None and record["timestamp"] > (ahead := now() + FUTURE_TOLERANCE):
-            location = Location(self.validator.source, line, field="timestamp")
+            location = Location(validator.source, line, field="timestamp")
             message = (
                 f"{record['timestamp'].isoformat()}Z is in the future (later than "
                 f"{ahead.isoformat(timespec='seconds')}Z): it would move the stream's clock past "
@@ -452,11 +498,14 @@ class EventStream:
             return None, [Problem(location, message)]
         return record, problems
 
-    def _batch_id(self, offset: int, piece: int) -> str:
-        """The id of a commit's piece (the commit's input offset names its first)."""
+    def _batch_id(self, offset: int, piece: int, dataset: str) -> str:
+        """The id of a commit's piece's batch of one dataset (the commit's input offset names
+        its first piece's, of the stream's own dataset)."""
         tail = f":{piece}" if piece else ""
+        if dataset != self.dataset.name:
+            tail += f":{dataset}"
         digest = hashlib.sha256(f"stream:{self.name}:{offset}{tail}".encode()).hexdigest()
-        return f"{self.dataset.name}-{digest[:24]}"
+        return f"{dataset}-{digest[:24]}"
 
     def _prepare(self, records: list[Record], again: set[int]) -> None:
         """Resolve the piece's primary identities not resolved before to profiles in one
@@ -599,7 +648,7 @@ class EventStream:
         arrives (nothing recorded is emitted again)."""
         con = self.workspace.con
         self.checkpoint = stream_ledger.checkpoint(con, self.name) or Checkpoint(
-            self.name, self.dataset.name
+            self.name, self._checkpoint_dataset
         )
         self._pending.clear()
         self._written = 0
@@ -621,6 +670,17 @@ class EventStream:
             processor.sleep(key, due)
             self._dues.set(key, due)
         return processor
+
+
+def event_dataset(con: Connection, name: str) -> Dataset:
+    """The event dataset of that name (a NotFoundError or UsageError says why not)."""
+    found = catalog.dataset(con, name)
+    if found.schema_class is not SchemaClass.EVENT:
+        raise UsageError(
+            f'dataset "{name}" holds profiles, not events',
+            hint="stream into an event dataset (`segmint dataset list`)",
+        )
+    return found
 
 
 def _stamp(event: Record) -> tuple[object, object]:

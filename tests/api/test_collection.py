@@ -151,7 +151,7 @@ async def test_calls_waiting_for_the_stream_are_committed_together(api: Api, app
     collectors.collect(
         "prod", "web", [event("s0", "2026-10-10T09:00:00Z", "search", email="z@x.com")]
     )
-    line = collectors._lines[("prod", "web")]
+    line = collectors._lines["prod"]
     calls: list[list[object]] = [
         [
             event(f"c{i}a", f"2026-10-10T10:0{i}:00Z", "search", email=f"p{i}@x.com"),
@@ -209,7 +209,7 @@ async def test_an_evaluation_process_lost_while_idle_is_rebuilt_for_the_next_cal
     await define(api)
     first = event("k1", "2026-10-10T10:00:00Z", "search", email="kim@x.com")
     assert (await collect(api, [first]))[0] == 200
-    stream = app.state.collectors._streams[("prod", "web")].stream
+    stream = app.state.collectors._streams["prod"].stream
     assert isinstance(stream.processor, ChildProcessor) and stream.processor.pid is not None
     os.kill(stream.processor.pid, signal.SIGKILL)
     stream.processor.wait()
@@ -254,8 +254,8 @@ async def test_calls_of_known_profiles_are_evaluated_as_they_join_the_line(
     await define(api)
     collectors: Collectors = app.state.collectors
     collectors.collect("prod", "web", _searches_of("ab", 0))
-    line = collectors._lines[("prod", "web")]
-    stream = collectors._streams[("prod", "web")].stream
+    line = collectors._lines["prod"]
+    stream = collectors._streams["prod"].stream
     calls = [_searches_of("a", 1), _searches_of("b", 2), _searches_of("c", 3), _searches_of("a", 4)]
     with ThreadPoolExecutor(len(calls)) as pool:
         futures = []
@@ -281,8 +281,8 @@ async def test_calls_sent_to_a_lost_evaluation_are_evaluated_again_by_the_next(
     await define(api)
     collectors: Collectors = app.state.collectors
     collectors.collect("prod", "web", _searches_of("ab", 0))
-    line = collectors._lines[("prod", "web")]
-    stream = collectors._streams[("prod", "web")].stream
+    line = collectors._lines["prod"]
+    stream = collectors._streams["prod"].stream
     lost = stream.processor
     assert isinstance(lost, ChildProcessor) and lost.pid is not None
     calls = [_searches_of("a", 1), _searches_of("b", 2), _searches_of("a", 3)]
@@ -296,7 +296,7 @@ async def test_calls_sent_to_a_lost_evaluation_are_evaluated_again_by_the_next(
             lost.wait()
         outcomes = [future.exception() or future.result()[0] for future in futures]
     assert all(isinstance(outcome, Receipt) for outcome in outcomes), outcomes
-    assert collectors._streams[("prod", "web")].stream.processor is not lost
+    assert collectors._streams["prod"].stream.processor is not lost
     with collectors._service.session("prod", write=False) as ws:
         stored = ws.con.execute("SELECT count(*) FROM events").fetchone()
         realized = ws.con.execute("SELECT count(*) FROM membership_history").fetchone()
@@ -311,15 +311,15 @@ async def test_no_call_is_sent_ahead_while_one_not_sent_is_being_committed(
     await define(api)
     collectors: Collectors = app.state.collectors
     collectors.collect("prod", "web", _searches_of("ab", 0))
-    line = collectors._lines[("prod", "web")]
+    line = collectors._lines["prod"]
     storing, stored = threading.Event(), threading.Event()
     store = EventStream._store
 
-    def held_store(stream: EventStream, records: list[Record], batch: str, before: int) -> None:
+    def held_store(stream: EventStream, records: list[Record], *rest: Any) -> None:
         if "c@x.com" in str(records):
             storing.set()
             stored.wait(30)
-        store(stream, records, batch, before)
+        store(stream, records, *rest)
 
     monkeypatch.setattr(EventStream, "_store", held_store)
     with ThreadPoolExecutor(2) as pool:
@@ -349,7 +349,7 @@ async def test_a_call_failing_a_group_commit_fails_alone(
         return write(con, dataset, table, **options)
 
     monkeypatch.setattr(service_module, "write_records", failing)
-    line = collectors._lines[("prod", "web")]
+    line = collectors._lines["prod"]
     calls = [_searches("ann", 1), _searches("boom", 2), _searches("bob", 3)]
     outcomes = _committed_together(collectors, line, calls)
     assert isinstance(outcomes[1], RuntimeError)
@@ -357,3 +357,32 @@ async def test_a_call_failing_a_group_commit_fails_alone(
     with collectors._service.session("prod", write=False) as ws:
         stored = ws.con.execute("SELECT _id FROM events ORDER BY 1").fetchall()
     assert stored == [("ann",), ("bob",), ("first",)]
+
+
+async def test_one_stream_takes_every_event_dataset_of_a_sandbox(api: Api, app: FastAPI) -> None:
+    """Web and app events of one person count together, stored each in its own dataset, and
+    alternating datasets keeps the one stream (rebuilding it would cost a restore per call);
+    a call into a dataset that cannot take events fails alone."""
+    await define(api)
+    collectors: Collectors = app.state.collectors
+    status, first = await collect(api, [event("w1", "2026-10-10T10:00:00Z", "search", ecid="A")])
+    assert (status, first["transitions"]) == (200, [])
+    stream = collectors._streams["prod"].stream
+    status, second = await collect(
+        api, [event("p1", "2026-10-10T10:05:00Z", "search", ecid="A")], dataset="app"
+    )
+    assert status == 200, second
+    assert [(t["status"], t["time"]) for t in second["transitions"]] == [
+        ("entered", "2026-10-10T10:05:00Z")
+    ]
+    status, third = await collect(api, [event("w2", "2026-10-10T10:06:00Z", ecid="B")])
+    assert (status, third["offset"]) == (200, 3)
+    assert collectors._streams["prod"].stream is stream
+    one = [event("x1", "2026-10-10T10:07:00Z", "search", ecid="A")]
+    assert (await collect(api, one, dataset="crm"))[0] == 400
+    assert (await collect(api, one, dataset="nope"))[0] == 404
+    with collectors._service.session("prod", write=False) as ws:
+        stored = ws.con.execute(
+            "SELECT dataset, list(_id ORDER BY _id) FROM events GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert stored == [("app", ["p1"]), ("web", ["w1", "w2"])]
