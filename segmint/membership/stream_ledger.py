@@ -1,10 +1,11 @@
 """Streaming transitions into the same membership ledger and history as batch jobs, with cause
-``streaming``, and the checkpoints of named streams: how far each stream's input was consumed,
-its clock, the profiles it has touched, and when each of them must next be evaluated with no
-new event (its earliest timer). A micro-batch writes its transitions, timers and checkpoint in
-the transaction that stores its events, so a restart resumes exactly after the last committed
-batch, and need only arm the timers: a profile is read back when its timer fires or an event
-of it arrives. Lives above ``evaluate`` (which may not import the ledger)."""
+``streaming`` (or ``merged``: the exits of a profile folded into another), and the checkpoints
+of named streams: how far each stream's input was consumed, its clock, the profiles it has
+touched, and when each of them must next be evaluated with no new event (its earliest timer). A
+micro-batch writes its transitions, timers and checkpoint in the transaction that stores its
+events, so a restart resumes exactly after the last committed batch, and need only arm the
+timers: a profile is read back when its timer fires or an event of it arrives. Lives above
+``evaluate`` (which may not import the ledger)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from segmint.store.catalog import now
 Row = tuple[int, str, str, datetime, int]
 
 
-def append(con: Connection, rows: list[Row], job_id: str) -> None:
+def append(con: Connection, rows: list[Row], job_id: str, cause: str = "streaming") -> None:
     """Every transition into the history, and each (profile, segment)'s last one into the
     ledger, set-based (a micro-batch can carry thousands); the caller wraps them in a
     transaction. A realization sets the qualification and entry times; an exit keeps them."""
@@ -41,9 +42,8 @@ def append(con: Connection, rows: list[Row], job_id: str) -> None:
             exited_only[key] = (*first[:4], row[4])
     with registered(con, "stream_history", _arrow(ordered)):
         con.execute(
-            f"INSERT INTO membership_history SELECT {_COLUMNS}, $job, 'streaming' "
-            "FROM stream_history",
-            {"job": job_id},
+            f"INSERT INTO membership_history SELECT {_COLUMNS}, $job, $cause FROM stream_history",
+            {"job": job_id, "cause": cause},
         )
     _upsert(con, _entries_kept(ordered, qualified_latest), job_id, keep_times=False)
     _upsert(con, list(exited_only.values()), job_id, keep_times=True)

@@ -609,12 +609,14 @@ class EventStream:
     def _write_pending(self) -> None:
         """Write the transitions pending since the last write to the ledger (inside the
         transaction): before a merge, so it finds what the commit's earlier events realized."""
-        rows = [
-            (int(str(t.profile)), t.segment, t.status, t.time, self.versions[t.segment])
-            for t in self._pending[self._written :]
-        ]
-        if rows:
-            stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}")
+        fresh = self._pending[self._written :]
+        for cause in sorted({t.cause for t in fresh}):  # a merged exit ends its pair's rows
+            rows = [
+                (int(str(t.profile)), t.segment, t.status, t.time, self.versions[t.segment])
+                for t in fresh
+                if t.cause == cause
+            ]
+            stream_ledger.append(self.workspace.con, rows, f"stream:{self.name}", cause)
         self._written = len(self._pending)
 
     def _record(self, offset: int, consumed: int, last_line: str | None) -> list[Transition]:

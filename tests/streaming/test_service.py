@@ -232,6 +232,10 @@ def test_a_profile_folded_into_another_exits_its_segments(workspace: Workspace) 
             "SELECT m.status, count(*) FROM memberships m GROUP BY 1 ORDER BY 1"
         ).fetchall()
         assert rows == [("exited", 1), ("realized", 1)]
+        causes = workspace.con.execute(
+            "SELECT status, cause FROM membership_history ORDER BY changed_at, status"
+        ).fetchall()
+        assert causes == [("realized", "streaming"), ("realized", "streaming"), ("exited", "merged")]
         survivor = workspace.con.execute(
             "SELECT DISTINCT profile_id FROM identity_profiles"
         ).fetchall()
