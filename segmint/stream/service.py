@@ -182,8 +182,9 @@ class EventStream:
         self._dues: Timers[int] = Timers()
         found = stream_ledger.checkpoint(con, name)
         if found is not None and found.dataset != self._checkpoint_dataset:
+            reads = "every event dataset" if found.dataset == EVERY_DATASET else found.dataset
             raise UsageError(
-                f'stream "{name}" reads into dataset "{found.dataset}", not "{dataset}"',
+                f'stream "{name}" reads into {reads}, not "{dataset}" alone',
                 hint="give this input another stream name with --name",
             )
         self.checkpoint = found or Checkpoint(name, self._checkpoint_dataset)

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.errors import ValidationError
+from segmint.errors import UsageError, ValidationError
 from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
@@ -419,3 +419,24 @@ def test_next_due_is_the_earliest_timer_of_any_profile_and_survives_a_restart(
         assert restarted.next_due() == datetime(2026, 1, 10, 10, 0, 0, 1)  # A's, from a2
         restarted.advance(datetime(2026, 2, 1))
         assert restarted.next_due() is None
+
+
+def test_a_stream_name_keeps_the_datasets_it_reads_into(workspace: Workspace) -> None:
+    """A named stream reads into one dataset, or (the server's) into every event dataset:
+    the same name for other datasets is refused with a way out."""
+    with workspace:
+        catalog.create_dataset(workspace.con, catalog.Dataset("app", SchemaClass.EVENT))
+        for stream in (
+            EventStream(workspace, "web", name="clicks"),
+            EventStream(workspace, "web", name="server", every_dataset=True),
+        ):
+            stream.collect([event(f"{stream.name}1", "2026-01-01T10:00:00Z", ecid="A")])
+        for name, reads in (("clicks", "web"), ("server", "every event dataset")):
+            with pytest.raises(UsageError) as refused:
+                EventStream(workspace, "app", name=name)
+            assert str(refused.value).startswith(f'stream "{name}" reads into {reads}, not "app"')
+            assert "--name" in str(refused.value.hint)
+        every = EventStream(workspace, "app", name="server", every_dataset=True)
+        assert every.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]).accepted
+        with pytest.raises(UsageError, match='reads into dataset "app" only'):
+            EventStream(workspace, "app", name="alone").check_call([], "web")
