@@ -8,7 +8,8 @@ measure the steady state, answered from memory. Each cell is the median of ``--r
 Then streaming collection (``POST /collection/web``): new events of the demo's people in arrays
 of 100, sent by 4 and by 16 concurrent clients as fast as answers come back (each answer means
 the events and the membership changes they caused are committed; more clients keep more calls
-waiting, so group commits grow). Each client sends the events of its own share of the people,
+waiting, so group commits grow); then by 16 clients alternating between ``/collection/web``
+and ``/collection/app``. Each client sends the events of its own share of the people,
 so a person's events arrive in time order, as from the one source that saw them. Against the
 same number of events uploaded as one JSONL file to ``/batches`` on the same server (bulk
 ingestion, no streaming evaluation). Collection writes, so it runs on a copy of the cached
@@ -56,6 +57,9 @@ CLIENTS = 32
 #: collection call.
 COLLECTORS = 4
 ARRAY = 100
+#: The datasets of the last collection row: clients alternate between them, as web and app
+#: sources of one sandbox do.
+MIXED = ("web", "app")
 EVENT_TYPES = ("web.webpagedetails.pageViews", "commerce.productViews", "search",
                "commerce.productListAdds", "commerce.purchases")  # fmt: skip
 
@@ -262,25 +266,31 @@ def new_events(
 
 
 async def stream(
-    pool: Connections, sources: list[Iterator[dict[str, object]]], seconds: float
+    pool: Connections,
+    sources: list[Iterator[dict[str, object]]],
+    seconds: float,
+    datasets: tuple[str, ...] = ("web",),
 ) -> Run:
     """Arrays of ``ARRAY`` events from a client per source, each sending its next array as
-    soon as the last is answered; ``achieved`` counts events per second."""
+    soon as the last is answered (client i into ``datasets[i % len(datasets)]``);
+    ``achieved`` counts events per second."""
     latencies: list[float] = []
     failures = 0
     stop = time.perf_counter() + seconds
 
-    async def client(events: Iterator[dict[str, object]]) -> None:
+    async def client(events: Iterator[dict[str, object]], dataset: str) -> None:
         nonlocal failures
         while time.perf_counter() < stop:
             body = orjson.dumps([next(events) for _ in range(ARRAY)])
             started = time.perf_counter()
-            status = await pool.post("/collection/web", body)
+            status = await pool.post(f"/collection/{dataset}", body)
             latencies.append((time.perf_counter() - started) * 1000)
             failures += status != 200
 
     begin = time.perf_counter()
-    await asyncio.gather(*(client(events) for events in sources))
+    await asyncio.gather(
+        *(client(events, datasets[i % len(datasets)]) for i, events in enumerate(sources))
+    )
     return Run(len(latencies) * ARRAY / (time.perf_counter() - begin), latencies, failures)
 
 
@@ -305,14 +315,17 @@ async def collect(
     ticks = itertools.count()
     pool = Connections("127.0.0.1", port, max(collectors), token)
     await pool.open()
-    runs: dict[int, list[Run]] = {}
+    runs: dict[tuple[int, tuple[str, ...]], list[Run]] = {}
+    mixes = [(clients, ("web",)) for clients in collectors] + [(max(collectors), MIXED)]
     try:
-        for clients in collectors:
+        for clients, datasets in mixes:
             shares = [new_events(identities[i::clients], start, ticks) for i in range(clients)]
-            runs[clients] = [await stream(pool, shares, seconds) for _ in range(repeats)]
+            runs[clients, datasets] = [
+                await stream(pool, shares, seconds, datasets) for _ in range(repeats)
+            ]
     finally:
         await pool.close()
-    sent = sum(len(run.latencies) for run in runs[collectors[0]]) * ARRAY // repeats
+    sent = sum(len(run.latencies) for run in runs[mixes[0]]) * ARRAY // repeats
     everyone = new_events(identities, start, ticks)
     baseline = [await bulk(port, token, [next(everyone) for _ in range(sent)])
                 for _ in range(repeats)]  # fmt: skip
@@ -322,9 +335,10 @@ async def collect(
     for column in ("path", "clients", "events/s", "failed calls", "p50 ms per call",
                    "p99 ms per call", "vs bulk upload"):  # fmt: skip
         view.add_column(column, justify="right")
-    for clients, done in runs.items():
+    for (clients, datasets), done in runs.items():
         rate = median_of(done, lambda run: run.achieved)
-        view.add_row("POST /collection/web (durable, evaluated)", str(clients), f"{rate:,.0f}",
+        paths = " and ".join(f"/collection/{dataset}" for dataset in datasets)
+        view.add_row(f"POST {paths} (durable, evaluated)", str(clients), f"{rate:,.0f}",
                      str(sum(run.failures for run in done)),
                      f"{median_of(done, lambda run: run.p(0.5)):.1f}",
                      f"{median_of(done, lambda run: run.p(0.99)):.1f}",
