@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from segmint.api.service import Service
 from segmint.errors import SegmintError, ValidationError
+from segmint.store import catalog
 from segmint.store.workspace import Workspace
 from segmint.stream.service import COLLECTION, Checked, EventStream, Receipt, event_dataset
 
@@ -123,7 +124,7 @@ class Collectors:
             call.checked = held.stream.check_call(events, dataset)
         else:  # a call into no event dataset fails alone, before it joins the line
             with self._service.session(sandbox, write=False) as workspace:
-                event_dataset(workspace.con, dataset)
+                event_dataset(catalog.datasets(workspace.con), dataset)
         with self._guard:
             checked, current = call.checked, self._streams.get(sandbox)
             if checked is not None and current is held and line.sendable(checked.stream):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -128,7 +129,12 @@ def datasets(con: Connection) -> list[Dataset]:
 
 
 def dataset(con: Connection, name: str) -> Dataset:
-    found = {d.name: d for d in datasets(con)}
+    return named_dataset(datasets(con), name)
+
+
+def named_dataset(known: Sequence[Dataset], name: str) -> Dataset:
+    """The dataset of that name among ``known`` (a NotFoundError says which there are)."""
+    found = {d.name: d for d in known}
     if name not in found:
         raise NotFoundError(
             f'dataset "{name}" does not exist',

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from segmint.config import DEFAULT_IDENTITY_CAP
-from segmint.engines.duckdb import Connection, registered
+from segmint.engines.duckdb import registered
 from segmint.errors import Location, NotFoundError, Problem, UsageError, ValidationError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
@@ -152,6 +152,8 @@ class EventStream:
         self._stored_ids = StoredEventIds(con)
         self.namespaces = catalog.namespaces(con)
         self.schema = catalog.schema(con, SchemaClass.EVENT)
+        #: Read once: ``check_call`` takes no lock, so it must not use the connection.
+        self._datasets = catalog.datasets(con)
         self._intakes: dict[str, Intake] = {}
         self._every_dataset = every_dataset
         own = self.intake(dataset)
@@ -202,7 +204,7 @@ class EventStream:
             return found
         if self._intakes and not self._every_dataset:
             raise UsageError(f'stream "{self.name}" reads into dataset "{self.dataset.name}" only')
-        chosen = event_dataset(self.workspace.con, dataset)
+        chosen = event_dataset(self._datasets, dataset)
         namespaces = {namespace.name: namespace for namespace in self.namespaces}
         validator = RecordValidator(self.schema, chosen.identity_fields, namespaces, self._source)
         found = self._intakes[dataset] = Intake(chosen, validator)
@@ -675,9 +677,10 @@ class EventStream:
         return processor
 
 
-def event_dataset(con: Connection, name: str) -> Dataset:
-    """The event dataset of that name (a NotFoundError or UsageError says why not)."""
-    found = catalog.dataset(con, name)
+def event_dataset(known: Sequence[Dataset], name: str) -> Dataset:
+    """The event dataset of that name among ``known`` (a NotFoundError or UsageError says why
+    not)."""
+    found = catalog.named_dataset(known, name)
     if found.schema_class is not SchemaClass.EVENT:
         raise UsageError(
             f'dataset "{name}" holds profiles, not events',

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segmint.cli.main import app
-from segmint.errors import UsageError, ValidationError
+from segmint.errors import NotFoundError, UsageError, ValidationError
 from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
@@ -440,3 +440,22 @@ def test_a_stream_name_keeps_the_datasets_it_reads_into(workspace: Workspace) ->
         assert every.collect([event("a1", "2026-01-01T10:00:00Z", "search", ecid="A")]).accepted
         with pytest.raises(UsageError, match='reads into dataset "app" only'):
             EventStream(workspace, "app", name="alone").check_call([], "web")
+
+
+def test_checking_a_call_into_another_dataset_leaves_the_connection_alone(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check_call`` runs without the commit's lock, beside a commit on the same connection
+    (which two threads may not use at once): a stream of every dataset knows them all from
+    the start, so checking a call into one not used before reads nothing."""
+    with workspace:
+        catalog.create_dataset(workspace.con, catalog.Dataset("app", SchemaClass.EVENT))
+        stream = EventStream(workspace, "web", every_dataset=True)
+        connection = workspace.con
+        monkeypatch.setattr(workspace, "con", None)
+        checked = stream.check_call([event("a1", "2026-01-01T10:00:00Z", ecid="A")], "app")
+        assert (checked.dataset, len(checked.outcome)) == ("app", 1)
+        with pytest.raises(NotFoundError, match='dataset "nope" does not exist'):
+            stream.check_call([], "nope")
+        monkeypatch.setattr(workspace, "con", connection)
+        assert stream.collect_all([checked])[0] == Receipt(1, 0, 1, [])
