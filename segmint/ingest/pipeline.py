@@ -19,7 +19,7 @@ from segmint.errors import Problem, ValidationError
 from segmint.ingest.conform import ARROW_ERRORS, Mismatch, conform
 from segmint.ingest.readers import FileFormat, detect_format, iter_records, read_table
 from segmint.ingest.validate import RecordValidator
-from segmint.ingest.write import records_table, time_ordered, write_records
+from segmint.ingest.write import records_table, write_records
 from segmint.schema.model import Schema
 from segmint.store import catalog, identities, records
 from segmint.store.workspace import Workspace
@@ -114,7 +114,7 @@ def _read_valid(
         )
     except (Mismatch, *ARROW_ERRORS):
         return _read_each(path, file_format, schema, validator)
-    return time_ordered(table, schema), []
+    return table, []
 
 
 def _read_each(

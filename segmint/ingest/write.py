@@ -14,7 +14,7 @@ import pyarrow as pa
 from segmint.engines.duckdb import Connection
 from segmint.identity.graph import Namespace
 from segmint.schema.arrow import IDENTITY_MAP, IDENTITY_TYPE, arrow_schema
-from segmint.schema.model import Schema, SchemaClass
+from segmint.schema.model import Schema
 from segmint.store import identities, records
 from segmint.store.catalog import Dataset
 
@@ -29,16 +29,10 @@ class Stored:
 
 
 def records_table(schema: Schema, valid: Sequence[dict[str, Any]]) -> pa.Table:
-    """Validated records (``RecordValidator`` output) as a table in storage order."""
+    """Validated records (``RecordValidator`` output) as a table, in the order given: the
+    order of arrival, which keys new identities (storage puts events in time order)."""
     target = arrow_schema(schema.tree()).append(pa.field(IDENTITY_MAP, IDENTITY_TYPE))
-    return time_ordered(pa.Table.from_pylist(list(valid), schema=target), schema)
-
-
-def time_ordered(table: pa.Table, schema: Schema) -> pa.Table:
-    """Events are stored in time order: window queries then skip whole row groups."""
-    if schema.schema_class is SchemaClass.EVENT and table.num_rows:
-        return table.sort_by("timestamp")
-    return table
+    return pa.Table.from_pylist(list(valid), schema=target)
 
 
 def write_records(

@@ -36,7 +36,10 @@ KnownIdentities = dict[tuple[str, str], int]
 def register(
     con: Connection, entries: pa.Table, batch_id: str, known: KnownIdentities | None = None
 ) -> Registered:
-    """Store new identities and links of a batch.
+    """Store new identities and links of a batch. New identities are numbered after every
+    stored one, in the order the batch's records first name them: keys follow arrival, so a
+    stream keys its identities alike however its events are batched (and the smallest key,
+    which names a merged profile, is the identity that arrived first).
 
     ``entries`` is the long form: one row per (record, identity) with columns
     ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``. With ``known``, a batch
@@ -53,7 +56,7 @@ def register(
             """
             INSERT INTO identities
             SELECT (SELECT coalesce(max(identity_key), 0) FROM identities)
-                     + row_number() OVER (ORDER BY min(seen_at), namespace, id),
+                     + row_number() OVER (ORDER BY min(record), namespace, id),
                    namespace, id, min(seen_at)
             FROM incoming_identities i
             WHERE NOT EXISTS (

@@ -1,0 +1,115 @@
+"""Property: the history a stream records does not depend on how the same events are split
+into ``collect`` calls, whatever links merge profiles, events come late, tie or are sent again:
+a merge applies at its own event, never from the start of its batch, and identities are keyed
+in the order they arrive, so the same profile keeps its id (its smallest key) in a merge."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import event as statistic
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmint.store.workspace import Workspace
+from segmint.stream.service import EventStream
+from tests.conftest import event
+from tests.streaming.test_service import searchers_workspace
+
+Event = dict[str, Any]
+Row = tuple[object, ...]
+
+START = datetime(2026, 1, 1)
+#: Every 7-day window has lapsed by then (80 events at most 12 hours apart end by mid-February).
+END = datetime(2026, 4, 1)
+#: How an event names its person: device, email, or both (a link, about one in six), the
+#: first primary.
+FORMS = ("ecid",) * 5 + ("email",) * 4 + ("ecid email", "email ecid")
+#: Hours late (0: on time, most of the time).
+LATENESS = (0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5)
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> list[Event]:
+    """20 to 80 events of 3 to 5 people, each by device, email or both (so a person seen
+    under each alone and then linked merges two profiles); some at the same instant, some late
+    by a few hours (even before their identities' first appearance); some sent again (same
+    ``_id``) later."""
+    people = draw(st.integers(3, 5))
+    clock = START
+    seen: set[str] = set()
+    linked: set[int] = set()
+    merges = 0
+    events: list[Event] = []
+    for number in range(draw(st.integers(20, 80))):
+        person = draw(st.integers(0, people - 1))
+        both = {"ecid": f"d{person}", "email": f"p{person}@x.com"}
+        form = draw(st.sampled_from(FORMS))
+        names = {namespace: both[namespace] for namespace in form.split()}
+        new = any(name not in seen for name in names.values())
+        if len(names) > 1 and person not in linked:
+            merges += not new  # each name has a profile of its own
+            linked.add(person)
+        kind = draw(st.sampled_from(("search", "pageView")))
+        clock += timedelta(hours=draw(st.integers(0, 12)))
+        stamp = clock - timedelta(hours=draw(st.sampled_from(LATENESS)))
+        seen.update(names.values())
+        events.append(event(f"e{number}", f"{stamp.isoformat()}Z", kind, **names))
+    for _ in range(draw(st.integers(0, 6))):
+        again = draw(st.integers(0, len(events) - 1))
+        events.insert(draw(st.integers(again + 1, len(events))), events[again])
+    statistic(f"merges: {min(merges, 3)}{'+' if merges >= 3 else ''}")
+    return events
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One searchers workspace, copied for each run: creating one through the CLI is slow."""
+    path = tmp_path_factory.mktemp("template") / "ws"
+    with searchers_workspace(path):
+        return path
+
+
+def batches(events: Sequence[Event], cuts: set[int]) -> Iterator[Sequence[Event]]:
+    """The events split before each cut."""
+    edges = [0, *sorted(cuts), len(events)]
+    return (events[start:end] for start, end in pairwise(edges))
+
+
+def history(template: Path, calls: Iterator[Sequence[Event]]) -> list[Row]:
+    """The calls committed in order on a copy of the template, then the clock moved past
+    every window: each transition as (identity, status, instant). A profile is named by the
+    identity whose key it bears."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "ws"
+        shutil.copytree(template, path)
+        with Workspace.open(path) as workspace:
+            workspace.use("prod")
+            stream = EventStream(workspace, "web")
+            for call in calls:
+                stream.collect(call)
+            stream.advance(END)
+            return workspace.con.execute(
+                "SELECT x.id, h.status, h.changed_at FROM membership_history h "
+                "LEFT JOIN identities x ON x.identity_key = h.profile_id ORDER BY ALL"
+            ).fetchall()
+
+
+@settings(max_examples=10, deadline=None)
+@given(events=sequences(), data=st.data())
+def test_the_history_does_not_depend_on_the_batches(
+    template: Path, events: list[Event], data: st.DataObject
+) -> None:
+    """Committed one by one, in random batches or all at once, the same entries and exits
+    at the same instants."""
+    cuts = data.draw(st.sets(st.integers(1, len(events) - 1)), label="cuts")
+    one_by_one = history(template, batches(events, set(range(1, len(events)))))
+    assert history(template, batches(events, cuts)) == one_by_one
+    assert history(template, batches(events, set())) == one_by_one
