@@ -366,8 +366,8 @@ def test_with_links_the_history_does_not_depend_on_the_batches(
     """Searchers on devices and by email, linked at times by events naming both (some
     profiles merge, some only gain an identity): committed one by one, seven at a time or all
     at once, the same entries and exits at the same instants, as each link applies at its own
-    event, never from the start of the batch it came in. (Events arrive in time order: a
-    profile's id is its smallest identity key, and keys follow arrival.)"""
+    event, never from the start of the batch it came in (test_batching_property.py adds
+    late, tied and repeated events)."""
     rng = random.Random(11)
     events = []
     for number in range(150):
