@@ -225,12 +225,17 @@ def timers(con: Connection, stream: str) -> list[tuple[int, datetime]]:
     return [(int(profile), due) for profile, due in rows]
 
 
-def touched(con: Connection, stream: str) -> list[tuple[int, int]]:
-    """(identity key, current profile id) of every profile the stream has touched; a merge
-    since may have folded several into one profile."""
+def touched(
+    con: Connection, stream: str, among: Collection[int] | None = None
+) -> list[tuple[int, int]]:
+    """(identity key, current profile id) of every profile the stream has touched (``among``:
+    of those profiles only, which a merge reads without scanning every one); a merge since may
+    have folded several into one profile."""
+    only = "" if among is None else "AND p.profile_id IN (SELECT unnest($among))"
     rows = con.execute(
         "SELECT s.identity_key, p.profile_id FROM stream_profiles s "
-        "JOIN identity_profiles p USING (identity_key) WHERE s.stream = ? ORDER BY 1",
-        [stream],
+        f"JOIN identity_profiles p USING (identity_key) WHERE s.stream = $stream {only} "
+        "ORDER BY 1",
+        {"stream": stream} | ({} if among is None else {"among": sorted(among)}),
     ).fetchall()
     return [(int(key), int(profile)) for key, profile in rows]

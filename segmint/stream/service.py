@@ -586,7 +586,7 @@ class EventStream:
         ):
             if segment in self.versions:
                 self._pending.append(Transition(profile, segment, "exited", at, cause="merged"))
-        return {p for _, p in stream_ledger.touched(con, self.name) if p in moved}
+        return {p for _, p in stream_ledger.touched(con, self.name, moved)}
 
     def _resolve(self, event: Record) -> int:
         return self._profile_of[_primary(event)]
