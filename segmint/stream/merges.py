@@ -10,11 +10,10 @@ that only brings new identities to one profile moves nothing that existed, and n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from segmint.schema.arrow import IDENTITY_MAP
+from segmint.stream.intake import Record
 
-Record = dict[str, Any]
 Name = tuple[str, str]
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from segmint.engines.duckdb import Connection, query_arrow
+from segmint.engines.duckdb import Connection, query_arrow, registered
 from segmint.evaluate.reference import ProfileData
 from segmint.plan.nodes import Plan
 from segmint.schema.model import EVENT_SYSTEM_FIELDS, SchemaClass
@@ -145,6 +145,21 @@ def events_between(
         "ORDER BY e.timestamp, e._id",
         [start, end],
     )
+
+
+def identity_rows(
+    con: Connection, policy: MergePolicy, names: Collection[tuple[str, str]]
+) -> list[tuple[str, str, int, int]]:
+    """(namespace, id, identity key, profile) of each stored identity among ``names``."""
+    pairs = pa.table(
+        {"namespace": [namespace for namespace, _ in names], "id": [id_ for _, id_ in names]}
+    )
+    with registered(con, "stream_identities", pairs):
+        rows = con.execute(
+            f"SELECT w.namespace, w.id, x.identity_key, {profile_key_sql(policy, 'x')} "
+            "FROM stream_identities w JOIN identities x USING (namespace, id)"
+        ).fetchall()
+    return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
 
 
 def _records(

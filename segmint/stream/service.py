@@ -14,41 +14,35 @@ and the REST API's ``/collection`` both use this class.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import accumulate, groupby
 from operator import itemgetter
-from typing import Any
-
-import pyarrow as pa
 
 from segmint.config import DEFAULT_IDENTITY_CAP
-from segmint.engines.duckdb import registered
-from segmint.errors import Location, NotFoundError, Problem, UsageError, ValidationError
+from segmint.errors import NotFoundError, UsageError, ValidationError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming import Clock, Processor, Transition
 from segmint.evaluate.streaming.timers import Timers
-from segmint.ingest.validate import RecordValidator
 from segmint.ingest.write import records_table, write_records
 from segmint.membership import stream_ledger
 from segmint.membership.stream_ledger import Checkpoint
 from segmint.realtime import published
 from segmint.schema.arrow import IDENTITY_MAP
-from segmint.schema.model import SchemaClass
 from segmint.store import catalog, definitions
-from segmint.store.catalog import Dataset, Stitching, now
+from segmint.store.catalog import Stitching
 from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
 from segmint.store.profiles import profile_key_sql
 from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
-from segmint.stream.merges import Name, linking_names, merge_free
-from segmint.stream.profiles import Columns, load_profiles
+from segmint.stream.intake import Intakes, Record, primary, stamp
+from segmint.stream.merges import linking_names, merge_free
+from segmint.stream.profiles import Columns, identity_rows, load_profiles
 
-Record = dict[str, Any]
 Subscriber = Callable[[Transition], None]
 
 #: The stream name the REST API's ``/collection`` uses unless told otherwise.
@@ -64,14 +58,6 @@ class Receipt:
     duplicates: int
     offset: int
     transitions: list[Transition] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Intake:
-    """What takes a stream's events of one dataset: the dataset, and its validator."""
-
-    dataset: Dataset
-    validator: RecordValidator
 
 
 #: The checkpoint's dataset of a stream taking events of every event dataset.
@@ -90,12 +76,6 @@ class Checked:
     outcome: list[Record] | ValidationError
     #: The evaluation process the records went to before the commit (``send_ahead``).
     sent: ChildProcessor | None = None
-
-
-#: How far ahead of the wall clock an event may be stamped (its source's clock running fast):
-#: the event-time clock follows the latest event, so one from the future would lapse every
-#: window at once and hold the clock there.
-FUTURE_TOLERANCE = timedelta(days=1)
 
 
 #: What to do about an invalid event in a stream's input.
@@ -147,17 +127,12 @@ class EventStream:
         every_dataset: bool = False,
     ) -> None:
         self.workspace, self.name = workspace, name
-        self._isolated, self._source = isolated, source
+        self._isolated = isolated
         con = workspace.con
         self._stored_ids = StoredEventIds(con)
-        self.namespaces = catalog.namespaces(con)
-        self.schema = catalog.schema(con, SchemaClass.EVENT)
-        #: Read once: ``check_call`` takes no lock, so it must not use the connection.
-        self._datasets = catalog.datasets(con)
-        self._intakes: dict[str, Intake] = {}
-        self._every_dataset = every_dataset
-        own = self.intake(dataset)
-        self.dataset, self.validator = own.dataset, own.validator
+        self.intakes = Intakes(con, name, dataset, source, every_dataset)
+        self.namespaces, self.schema = self.intakes.namespaces, self.intakes.schema
+        self.dataset, self.validator = self.intakes.own.dataset, self.intakes.own.validator
         try:
             self.edge, self.names = published(con)
         except NotFoundError:  # nothing to evaluate yet: events are still collected
@@ -171,7 +146,7 @@ class EventStream:
         #: How many of the pending transitions the ledger holds already (``_write_pending``).
         self._written = 0
         self._loaded: dict[int, ProfileData] = {}
-        #: The events the group being committed stores (``_stamp``), until it is fed.
+        #: The events the group being committed stores (``stamp``), until it is fed.
         self._storing: set[tuple[object, object]] = set()
         #: What this stream has read or written, kept while the store agrees (``_regraphed``
         #: and ``_restore`` drop what may have changed): identity keys, each identity's
@@ -194,21 +169,7 @@ class EventStream:
 
     @property
     def _checkpoint_dataset(self) -> str:
-        return EVERY_DATASET if self._every_dataset else self.dataset.name
-
-    def intake(self, dataset: str) -> Intake:
-        """What takes events of ``dataset``: the stream's own, or (``every_dataset``) any event
-        dataset of the sandbox, as one stream holds the memberships of every event."""
-        found = self._intakes.get(dataset)
-        if found is not None:
-            return found
-        if self._intakes and not self._every_dataset:
-            raise UsageError(f'stream "{self.name}" reads into dataset "{self.dataset.name}" only')
-        chosen = event_dataset(self._datasets, dataset)
-        namespaces = {namespace.name: namespace for namespace in self.namespaces}
-        validator = RecordValidator(self.schema, chosen.identity_fields, namespaces, self._source)
-        found = self._intakes[dataset] = Intake(chosen, validator)
-        return found
+        return EVERY_DATASET if self.intakes.every else self.dataset.name
 
     @property
     def offset(self) -> int:
@@ -233,7 +194,7 @@ class EventStream:
 
     def check(self, raw: object, line: int) -> Record:
         """One decoded event validated (``line`` locates its problems), or a ValidationError."""
-        record, problems = self._validated(raw, line, self.validator)
+        record, problems = self.intakes.own.validated(raw, line)
         if record is None:
             raise ValidationError(problems, hint=RESUME_HINT)
         return record
@@ -251,9 +212,9 @@ class EventStream:
         """A call's events (into ``dataset``; None: the stream's own) validated now, to be
         committed later by ``collect_all``."""
         name = dataset or self.dataset.name
-        validator = self.intake(name).validator
+        intake = self.intakes.get(name)
         try:
-            return Checked(self, events, name, self._checked(events, validator))
+            return Checked(self, events, name, intake.checked(events))
         except ValidationError as error:
             return Checked(self, events, name, error)
 
@@ -359,7 +320,7 @@ class EventStream:
         held = self.processor.profiles
         for records in batches:
             for record in records:
-                profile = self._profile_of.get(_primary(record))
+                profile = self._profile_of.get(primary(record))
                 if len(record[IDENTITY_MAP]) != 1 or profile not in held:
                     return False
         return True
@@ -377,19 +338,6 @@ class EventStream:
                 processor.feed_start(records)
             return [True] * len(batches)
         return [True] * done + [False] * len(rest)
-
-    def _checked(self, events: Sequence[object], validator: RecordValidator) -> list[Record]:
-        records: list[Record] = []
-        problems: list[Problem] = []
-        for index, raw in enumerate(events):
-            record, found = self._validated(raw, index, validator)
-            if record is None:
-                problems += [_at_index(index, problem) for problem in found]
-            else:
-                records.append(record)
-        if problems:
-            raise ValidationError(problems, hint="fix these events; none of this call was stored")
-        return records
 
     def _store_and_feed(
         self, calls: list[list[Record]], ahead: list[bool], offset: int, datasets: list[str]
@@ -434,7 +382,7 @@ class EventStream:
         and ready the profiles it names: merged ones held as they now are, unread ones read
         (both without the piece's events, fed next). ``piece``: the commit's input offset and
         the piece's number, which name its batches."""
-        self._storing = {_stamp(record) for record in records}
+        self._storing = {stamp(record) for record in records}
         by_dataset: dict[str, list[Record]] = {name: [] for name in into}
         for name, record in zip(into, records, strict=False):
             by_dataset[name].append(record)
@@ -442,7 +390,7 @@ class EventStream:
         for name, kept in by_dataset.items():
             stored = write_records(
                 self.workspace.con,
-                self.intake(name).dataset,
+                self.intakes.get(name).dataset,
                 records_table(self.schema, kept),
                 batch_id=self._batch_id(*piece, name),
                 source=f"stream:{self.name}",
@@ -484,23 +432,6 @@ class EventStream:
         self.processor.advance(to)
         return self.commit([], self.offset)
 
-    def _validated(
-        self, raw: object, line: int, validator: RecordValidator
-    ) -> tuple[Record | None, list[Problem]]:
-        if not isinstance(raw, dict):
-            location = Location(validator.source, line)
-            return None, [Problem(location, "expected a JSON object (one event)")]
-        record, problems = validator.validate(dict(raw), line, from_text=False)
-        if record is not None and record["timestamp"] > (ahead := now() + FUTURE_TOLERANCE):
-            location = Location(validator.source, line, field="timestamp")
-            message = (
-                f"{record['timestamp'].isoformat()}Z is in the future (later than "
-                f"{ahead.isoformat(timespec='seconds')}Z): it would move the stream's clock past "
-                "every window; write it in UTC"
-            )
-            return None, [Problem(location, message)]
-        return record, problems
-
     def _batch_id(self, offset: int, piece: int, dataset: str) -> str:
         """The id of a commit's piece's batch of one dataset (the commit's input offset names
         its first piece's, of the stream's own dataset)."""
@@ -515,10 +446,10 @@ class EventStream:
         query, remember newly touched profiles, and read in one go the ones not in memory yet
         and those a merge changed (``again``), holding these now."""
         con = self.workspace.con
-        wanted = {_primary(record) for record in records}
+        wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
         if unknown:
-            rows = self._identity_rows(unknown)
+            rows = identity_rows(con, self._policy, unknown)
             for namespace, identity, _, profile in rows:
                 self._profile_of[(namespace, identity)] = profile
             new = {key for _, _, key, _ in rows} - self._touched
@@ -530,19 +461,6 @@ class EventStream:
         for key in sorted(again):
             self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
 
-    def _identity_rows(self, names: Collection[Name]) -> list[tuple[str, str, int, int]]:
-        """(namespace, id, identity key, profile) of each stored identity of ``names``."""
-        pairs = pa.table(
-            {"namespace": [namespace for namespace, _ in names], "id": [id_ for _, id_ in names]}
-        )
-        with registered(self.workspace.con, "stream_identities", pairs):
-            rows = self.workspace.con.execute(
-                "SELECT w.namespace, w.id, x.identity_key, "
-                f"{profile_key_sql(self._policy, 'x')} "
-                "FROM stream_identities w JOIN identities x USING (namespace, id)"
-            ).fetchall()
-        return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
-
     def _merge_free(self, records: list[Record]) -> int:
         """How many of the records, from the first, are stored and fed as one piece: up to the
         next merge of two profiles that exist (``merges``). Without stitching, none merge."""
@@ -551,7 +469,8 @@ class EventStream:
         linking = linking_names(records)
         if not linking:
             return len(records)
-        stored = {(ns, id_): profile for ns, id_, _, profile in self._identity_rows(linking)}
+        rows = identity_rows(self.workspace.con, self._policy, linking)
+        stored = {(ns, id_): profile for ns, id_, _, profile in rows}
         return merge_free(records, stored)
 
     def _linked_at(self, records: list[Record]) -> datetime:
@@ -589,7 +508,7 @@ class EventStream:
         return {p for _, p in stream_ledger.touched(con, self.name, moved)}
 
     def _resolve(self, event: Record) -> int:
-        return self._profile_of[_primary(event)]
+        return self._profile_of[primary(event)]
 
     def _load(self, key: object) -> ProfileData:
         """A profile ``_prepare`` read for the piece, else (one woken by its timer) read now;
@@ -607,7 +526,7 @@ class EventStream:
         fresh = self._storing
         if not fresh:
             return found
-        return replace(found, events=[e for e in found.events if _stamp(e) not in fresh])
+        return replace(found, events=[e for e in found.events if stamp(e) not in fresh])
 
     def _write_pending(self) -> None:
         """Write the transitions pending since the last write to the ledger (inside the
@@ -675,34 +594,3 @@ class EventStream:
             processor.sleep(key, due)
             self._dues.set(key, due)
         return processor
-
-
-def event_dataset(known: Sequence[Dataset], name: str) -> Dataset:
-    """The event dataset of that name among ``known`` (a NotFoundError or UsageError says why
-    not)."""
-    found = catalog.named_dataset(known, name)
-    if found.schema_class is not SchemaClass.EVENT:
-        raise UsageError(
-            f'dataset "{name}" holds profiles, not events',
-            hint="stream into an event dataset (`segmint dataset list`)",
-        )
-    return found
-
-
-def _stamp(event: Record) -> tuple[object, object]:
-    """What identifies an event among a profile's: its ``_id`` and time."""
-    return event["_id"], event["timestamp"]
-
-
-def _primary(record: Record) -> tuple[str, str]:
-    """The validated record's primary identity (validation marks exactly one)."""
-    for entry in record[IDENTITY_MAP]:
-        if entry["primary"]:
-            return entry["namespace"], entry["id"]
-    raise AssertionError("a validated record has a primary identity")
-
-
-def _at_index(index: int, problem: Problem) -> Problem:
-    """A problem of the index-th event of a call, located as ``[index].field``."""
-    field_path = f"[{index}]" + (f".{problem.location.field}" if problem.location.field else "")
-    return Problem(Location(field=field_path), problem.message)
