@@ -239,3 +239,40 @@ def touched(
         {"stream": stream} | ({} if among is None else {"among": sorted(among)}),
     ).fetchall()
     return [(int(key), int(profile)) for key, profile in rows]
+
+
+def adopt(con: Connection, into: str, dataset: str, pattern: str) -> list[str]:
+    """Fold the call-fed streams named like ``pattern`` (SQL LIKE; a stream of lines, which
+    a file replay resumes by, is never taken) into the stream ``into`` of ``dataset``: their
+    touched profiles, the earliest pending timer of each profile, the latest clock and event,
+    and their counts. They are gone after; the caller holds the transaction. The streams
+    adopted, in name order."""
+    rows = con.execute(
+        "SELECT stream FROM stream_checkpoints WHERE stream LIKE ? AND stream <> ? "
+        "AND stream NOT IN (SELECT stream FROM stream_inputs) ORDER BY stream",
+        [pattern, into],
+    ).fetchall()
+    names = [str(name) for (name,) in rows]
+    if not names:
+        return []
+    marks = [found for name in [into, *names] if (found := checkpoint(con, name)) is not None]
+    clocks = [mark.clock for mark in marks if mark.clock is not None]
+    latest = [mark.latest for mark in marks if mark.latest is not None]
+    save(con, Checkpoint(
+        into, dataset, sum(mark.offset for mark in marks), max(clocks, default=None),
+        max(latest, default=None), sum(mark.events for mark in marks),
+    ))  # fmt: skip
+    con.execute(
+        "INSERT INTO stream_profiles SELECT DISTINCT $into, identity_key FROM stream_profiles "
+        "WHERE stream IN (SELECT unnest($names)) ON CONFLICT DO NOTHING",
+        {"into": into, "names": names},
+    )
+    con.execute(
+        "INSERT INTO stream_timers SELECT $into, profile_id, min(due) FROM stream_timers "
+        "WHERE stream IN (SELECT unnest($names)) GROUP BY profile_id "
+        "ON CONFLICT DO UPDATE SET due = least(due, excluded.due)",
+        {"into": into, "names": names},
+    )
+    for table in ("stream_checkpoints", "stream_profiles", "stream_timers"):
+        con.execute(f"DELETE FROM {table} WHERE stream IN (SELECT unnest(?))", [names])
+    return names

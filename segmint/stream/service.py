@@ -157,6 +157,9 @@ class EventStream:
         #: Each profile's earliest timer as the store holds it (only changes are written),
         #: kept so that the earliest of all is found at once, however many profiles there are.
         self._dues: Timers[int] = Timers()
+        if every_dataset:  # the server's streams before this one took a dataset each
+            with workspace.transaction():
+                stream_ledger.adopt(con, name, EVERY_DATASET, f"{name}:%")
         found = stream_ledger.checkpoint(con, name)
         if found is not None and found.dataset != self._checkpoint_dataset:
             reads = "every event dataset" if found.dataset == EVERY_DATASET else found.dataset

@@ -235,7 +235,11 @@ def test_a_profile_folded_into_another_exits_its_segments(workspace: Workspace) 
         causes = workspace.con.execute(
             "SELECT status, cause FROM membership_history ORDER BY changed_at, status"
         ).fetchall()
-        assert causes == [("realized", "streaming"), ("realized", "streaming"), ("exited", "merged")]
+        assert causes == [
+            ("realized", "streaming"),
+            ("realized", "streaming"),
+            ("exited", "merged"),
+        ]
         survivor = workspace.con.execute(
             "SELECT DISTINCT profile_id FROM identity_profiles"
         ).fetchall()
@@ -459,3 +463,31 @@ def test_checking_a_call_into_another_dataset_leaves_the_connection_alone(
             stream.check_call([], "nope")
         monkeypatch.setattr(workspace, "con", connection)
         assert stream.collect_all([checked])[0] == Receipt(1, 0, 1, [])
+
+
+def test_the_server_stream_adopts_the_per_dataset_streams_before_it(
+    workspace: Workspace,
+) -> None:
+    """The server kept a stream per dataset (``collection:web``, ...) before one took every
+    dataset: the new one takes over their profiles, timers and clock, so a window they left
+    pending still lapses on time, once. A file's stream of that name is left alone."""
+    with workspace:
+        catalog.create_dataset(workspace.con, catalog.Dataset("app", SchemaClass.EVENT))
+        for dataset, person, day in (("web", "A", 1), ("app", "B", 3)):
+            old = EventStream(workspace, dataset, name=f"collection:{dataset}")
+            old.collect([event(f"{person}1", f"2026-01-0{day}T10:00:00Z", "search", ecid=person)])
+        replayed = EventStream(workspace, "web", name="collection:file")
+        replayed.commit([], 1, last_line="a line's digest")
+        server = EventStream(workspace, "web", every_dataset=True)
+        assert server.next_due() == datetime(2026, 1, 8, 10, 0, 0, 1)  # A's window, from web
+        assert (server.checkpoint.offset, server.checkpoint.clock) == (2, datetime(2026, 1, 3, 10))
+        streams = workspace.con.execute("SELECT stream FROM stream_checkpoints ORDER BY 1")
+        assert streams.fetchall() == [("collection",), ("collection:file",)]
+        assert len(server.advance(datetime(2026, 1, 9, 12)).transitions) == 1
+        again = EventStream(workspace, "app", every_dataset=True)
+        assert again.next_due() == datetime(2026, 1, 10, 10, 0, 0, 1)  # B's, from app
+        assert len(again.advance(datetime(2026, 2, 1)).transitions) == 1
+        assert EventStream(workspace, "web", every_dataset=True).next_due() is None
+        assert [(status, at.day) for status, at in history(workspace)] == [
+            ("realized", 1), ("realized", 3), ("exited", 8), ("exited", 10),
+        ]  # fmt: skip
