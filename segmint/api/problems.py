@@ -1,8 +1,9 @@
 """Every error as problem details (RFC 9457), with Segmint's location and hint; never a trace.
 
 Segmint errors keep their own status, title and words; request validation answers 422 with one
-located problem per field; HTTP errors (unknown route, wrong method) keep their status; anything
-else is logged here and answered with a bare 500.
+located problem per field, and a body that is not JSON 400 with its line and column; HTTP
+errors (unknown route, wrong method) keep their status; anything else is logged here and
+answered with a bare 500.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ async def _segmint_error(request: Request, error: SegmintError) -> JSONResponse:
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    broken = [item for item in error.errors() if item["type"] == "json_invalid"]
+    if broken:
+        return _respond(problem_of(await _not_json(request, broken[0])))
     problems = [
         ProblemItem(
             location=ProblemLocation(field=".".join(str(part) for part in item["loc"])),
@@ -121,6 +125,21 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> J
             hint="see /docs for the expected parameters and body",
             problems=problems,
         )
+    )
+
+
+async def _not_json(request: Request, item: Mapping[str, Any]) -> SegmintError:
+    """A body that does not parse is the client's error (400, not a field's 422), located by
+    line and column as a file's is."""
+    text = (await request.body()).decode(errors="replace")
+    place = item["loc"][-1]
+    before = text[: place if isinstance(place, int) else len(text)]
+    line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+    reason = item.get("ctx", {}).get("error", "it does not parse")
+    return SegmintError(
+        f"the request body is not JSON: {reason}",
+        location=Location(line=line, column=column),
+        hint="send the body as JSON; see /docs for its shape",
     )
 
 

@@ -45,6 +45,17 @@ async def test_request_validation_is_422_with_one_problem_per_field(api: Api) ->
     assert "needs a JSON object as its value" in problem["problems"][1]["message"]
 
 
+async def test_a_body_that_is_not_json_is_400_at_its_line_and_column(api: Api) -> None:
+    body = b'{"name": "X",\n "expression": }'
+    headers = api.auth() | {"content-type": "application/json"}
+    response = await api.client.post("/segment/definitions", content=body, headers=headers)
+    assert response.status_code == 400
+    problem = response.json()
+    assert (problem["type"], problem["status"]) == ("urn:segmint:problem:invalid-request", 400)
+    assert problem["detail"] == "the request body is not JSON: Expecting value"
+    assert problem["location"] == {"line": 2, "column": 16}
+
+
 async def test_not_found_resources_and_routes(api: Api) -> None:
     missing = await api.client.get("/segment/definitions/nope", headers=api.auth())
     assert missing.status_code == 404
