@@ -2,9 +2,11 @@
 
 A batch is stored in one write, and the profiles it resolves to hold from the batch's start.
 That is exact unless an event of the batch joins two profiles that already hold something
-(stored, or made by the batch's earlier events): the merged profile must not exist before
-that event. So a batch is stored and fed in pieces, each starting at such an event. An event
-that only brings new identities to one profile moves nothing that existed, and needs no cut.
+(stored, or made by the batch's earlier events), or brings one over the identity cap (which
+sheds its oldest identities, and their data): the merged or shed profile must not exist
+before that event. So a batch is stored and fed in pieces, each starting at such an event. An
+event that only brings new identities to one profile within the cap moves nothing that
+existed, and needs no cut.
 """
 
 from __future__ import annotations
@@ -31,12 +33,19 @@ def linking_names(records: Sequence[Record]) -> set[Name]:
     return {name for record in records if len(record[IDENTITY_MAP]) > 1 for name in names(record)}
 
 
-def merge_free(records: Sequence[Record], stored: Mapping[Name, int]) -> int:
+def merge_free(
+    records: Sequence[Record], stored: Mapping[Name, int], sizes: Mapping[int, int], cap: int
+) -> int:
     """How many records, from the first, make one piece: all of them, or up to the first one
-    after the first that names identities of two profiles holding something before it.
-    ``stored``: the profile of each stored identity among ``linking_names``. Links the store
-    will refuse (unique namespaces) may make a cut it did not need, never miss one."""
+    after the first that names identities of two profiles holding something before it, or
+    that brings a profile holding something over the ``cap`` of identities (the store then
+    sheds its oldest ones, which moves their data), or that links identities of a component
+    brought over the cap earlier in the piece (how the store split it is not known here).
+    ``stored``: the profile of each stored identity among ``linking_names``; ``sizes``: the
+    identities of each of those profiles. Links the store will refuse (unique namespaces) may
+    make a cut it did not need, never miss one."""
     parent: dict[object, object] = {}
+    size: dict[object, int] = dict(sizes.items())
 
     def root(node: object) -> object:
         while (up := parent.get(node, node)) != node:
@@ -44,13 +53,21 @@ def merge_free(records: Sequence[Record], stored: Mapping[Name, int]) -> int:
         return node
 
     holding: set[object] = set(stored.values())  # roots of components with data
+    split: set[object] = set()  # roots of components brought over the cap
     for index, record in enumerate(records):
         roots = {root(stored.get(name, name)) for name in names(record)}
-        if index and len(roots & holding) > 1:
+        joined = sum(size.get(node, 1) for node in roots)
+        held = len(roots & holding)
+        over = len(roots) > 1 and joined > cap
+        unsure = len(record[IDENTITY_MAP]) > 1 and bool(roots & split)
+        if index and (held > 1 or (held and over) or unsure):
             return index
         top = roots.pop()
         for other in roots:
             parent[other] = top
+        size[top] = joined
         holding -= roots
         holding.add(top)
+        if over or unsure:
+            split.add(top)
     return len(records)

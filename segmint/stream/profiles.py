@@ -162,6 +162,16 @@ def identity_rows(
     return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
 
 
+def profile_sizes(con: Connection, profiles: Collection[int]) -> dict[int, int]:
+    """How many identities each of these profiles (of stitched identities) holds."""
+    rows = con.execute(
+        "SELECT profile_id, count(*) FROM identity_profiles "
+        "WHERE profile_id IN (SELECT unnest(?)) GROUP BY profile_id",
+        [sorted(profiles)],
+    ).fetchall()
+    return {int(profile): int(count) for profile, count in rows}
+
+
 def _records(
     con: Connection, query: str, params: list[object] | None = None
 ) -> list[tuple[int, dict[str, object]]]:

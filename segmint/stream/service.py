@@ -41,7 +41,7 @@ from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
 from segmint.stream.merges import linking_names, merge_free
-from segmint.stream.profiles import Columns, identity_rows, load_profiles
+from segmint.stream.profiles import Columns, identity_rows, load_profiles, profile_sizes
 
 Subscriber = Callable[[Transition], None]
 
@@ -466,15 +466,16 @@ class EventStream:
 
     def _merge_free(self, records: list[Record]) -> int:
         """How many of the records, from the first, are stored and fed as one piece: up to the
-        next merge of two profiles that exist (``merges``). Without stitching, none merge."""
+        next merge of two profiles that exist, or one over the cap (``merges``). Without
+        stitching, none merge."""
         if self._policy.stitching is Stitching.NONE:
             return len(records)
         linking = linking_names(records)
         if not linking:
             return len(records)
-        rows = identity_rows(self.workspace.con, self._policy, linking)
-        stored = {(ns, id_): profile for ns, id_, _, profile in rows}
-        return merge_free(records, stored)
+        con = self.workspace.con
+        stored = {(ns, id_): p for ns, id_, _, p in identity_rows(con, self._policy, linking)}
+        return merge_free(records, stored, profile_sizes(con, set(stored.values())), self._cap)
 
     def _linked_at(self, records: list[Record]) -> datetime:
         """When a piece's links apply: at its first event if that links identities (a merge

@@ -1,11 +1,14 @@
-"""Where a batch is cut: at each event joining two profiles that hold something, and nowhere
-else (an event bringing new identities to one profile moves nothing that existed)."""
+"""Where a batch is cut: at each event joining two profiles that hold something or bringing
+one over the identity cap, and nowhere else (an event bringing new identities to one profile
+within the cap moves nothing that existed)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from segmint.stream.merges import linking_names, merge_free
+
+CAP = 50
 
 
 def record(*names: str) -> dict[str, Any]:
@@ -20,25 +23,25 @@ def record(*names: str) -> dict[str, Any]:
 def test_no_link_after_the_first_record_needs_no_lookup() -> None:
     records = [record("ecid:a", "email:a"), record("ecid:b"), record("ecid:a")]
     assert linking_names(records) == set()
-    assert merge_free(records, {}) == 3
+    assert merge_free(records, {}, {}, CAP) == 3
 
 
 def test_new_identities_joining_one_profile_need_no_cut() -> None:
     """A device seen first in the batch, then a login with an email never seen: one profile."""
     records = [record("ecid:d"), record("ecid:d", "email:new"), record("ecid:d", "email:new")]
     assert linking_names(records) == {("ecid", "d"), ("email", "new")}
-    assert merge_free(records, {}) == 3
+    assert merge_free(records, {}, {}, CAP) == 3
 
 
 def test_two_stored_profiles_joined_start_a_piece() -> None:
     records = [record("ecid:x"), record("ecid:a", "email:b"), record("ecid:a")]
-    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 2}) == 1
-    assert merge_free(records[1:], {("ecid", "a"): 1, ("email", "b"): 2}) == 2
+    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 2}, {}, CAP) == 1
+    assert merge_free(records[1:], {("ecid", "a"): 1, ("email", "b"): 2}, {}, CAP) == 2
 
 
 def test_identities_of_one_stored_profile_need_no_cut() -> None:
     records = [record("ecid:x"), record("ecid:a", "email:b")]
-    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 1}) == 2
+    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 1}, {}, CAP) == 2
 
 
 def test_a_profile_made_earlier_in_the_batch_counts_as_holding_something() -> None:
@@ -52,5 +55,28 @@ def test_a_profile_made_earlier_in_the_batch_counts_as_holding_something() -> No
         record("ecid:other", "email:known"),
     ]
     stored = {("email", "known"): 7}
-    assert merge_free(records, stored) == 1
-    assert merge_free(records[1:], stored) == 2
+    assert merge_free(records, stored, {}, CAP) == 1
+    assert merge_free(records[1:], stored, {}, CAP) == 2
+
+
+def test_a_profile_brought_over_the_cap_starts_a_piece() -> None:
+    """With a cap of 3, a stored profile of 2 identities takes one new identity, not two: the
+    store sheds its oldest then. Profiles holding nothing are not cut for."""
+    stored = {("ecid", "a"): 1}
+    records = [record("ecid:x"), record("ecid:a", "email:b"), record("ecid:a", "email:c")]
+    assert merge_free(records, stored, {1: 2}, 3) == 2
+    assert merge_free(records, stored, {1: 3}, 3) == 1
+    assert merge_free(records, stored, {1: 1}, 3) == 3
+    grown = [record("ecid:n"), record("ecid:n", "email:n"), record("ecid:n", "email:m")]
+    assert merge_free(grown, {}, {}, 2) == 2  # made by the batch's first event, then grown
+    fresh = [record("ecid:x"), record("ecid:n", "email:n", "phone:n", "email:m")]
+    assert merge_free(fresh, {}, {}, 3) == 2
+
+
+def test_a_link_in_a_component_brought_over_the_cap_starts_a_piece() -> None:
+    """The store split a component over the cap in a way not known before it is written: a
+    later link between any of its identities may join two of the parts."""
+    records = [record("ecid:c", "ecid:a"), record("ecid:a"), record("ecid:a", "email:b")]
+    stored = {("ecid", "a"): 1, ("email", "b"): 1}
+    assert merge_free(records, stored, {1: 3}, 3) == 2
+    assert merge_free(records, stored, {1: 2}, 3) == 3  # within the cap: one known profile
