@@ -42,12 +42,12 @@ import httpx
 import orjson
 from rich.console import Console
 from rich.table import Table
+from workspaces import DATA, demo_workspace
 
 from segmint.store import apikeys
 from segmint.store.apikeys import Role
 from segmint.store.workspace import Workspace
 
-DATA = Path(__file__).parent / ".data"
 #: Profiles looked up (each first once, cold), and the time between consecutive new events.
 LOOKUPS = 500
 STEP = timedelta(milliseconds=10)
@@ -73,13 +73,7 @@ def free_port() -> int:
 def prepare(profiles: int) -> tuple[Path, dict[Role, str], list[str]]:
     """A demo workspace (made once), a read and a write key, and the people's e-mail
     identities."""
-    workspace = DATA / f"api-ws-{profiles}"
-    if not (workspace / "segmint.duckdb").exists():
-        subprocess.run(
-            [sys.executable, "-m", "segmint.cli", "--workspace", str(workspace), "demo",
-             "--profiles", str(profiles)],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+    workspace = demo_workspace("api-ws", profiles)
     with Workspace.open(workspace) as ws:
         tokens = {
             role: apikeys.create(ws.con, "prod", role, "benchmark")[1]
