@@ -36,6 +36,14 @@ def profile_key_sql(policy: MergePolicy, alias: str) -> str:
     )
 
 
+def profiles_of_keys_sql(policy: MergePolicy, keys: str) -> str:
+    """SQL selecting the profile id of each identity whose key is in ``keys`` (SQL for a
+    set of keys), reading only those identities' rows."""
+    if policy.stitching is Stitching.NONE:
+        return f"SELECT identity_key FROM identities WHERE identity_key IN ({keys})"
+    return f"SELECT profile_id FROM identity_profiles WHERE identity_key IN ({keys})"
+
+
 def of_profile_sql(policy: MergePolicy, alias: str) -> str:
     """A condition (one ``?``: the profile id) selecting the rows of one profile by their
     identity keys, so a lookup reads only that profile's rows instead of resolving every row."""

@@ -36,7 +36,7 @@ from segmint.store import catalog, definitions
 from segmint.store.catalog import Stitching
 from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities
-from segmint.store.profiles import profile_key_sql
+from segmint.store.profiles import profiles_of_keys_sql
 from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
@@ -505,7 +505,7 @@ class EventStream:
         self._profile_of = {name: p for name, p in self._profile_of.items() if p not in moved}
         con = self.workspace.con
         for profile, segment in stream_ledger.realized_gone(
-            con, moved, profile_key_sql(self._policy, "x")
+            con, moved, partial(profiles_of_keys_sql, self._policy)
         ):
             if segment in self.versions:
                 self._pending.append(Transition(profile, segment, "exited", at, cause="merged"))
