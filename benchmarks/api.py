@@ -40,9 +40,9 @@ from pathlib import Path
 
 import httpx
 import orjson
+from harness import DATA, demo_workspace
 from rich.console import Console
 from rich.table import Table
-from workspaces import DATA, demo_workspace
 
 from segmint.store import apikeys
 from segmint.store.apikeys import Role

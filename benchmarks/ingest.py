@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from harness import median_seconds
 from rich.console import Console
 from rich.table import Table
 
@@ -35,15 +33,6 @@ FILES = (
     ("app.parquet", FileFormat.PARQUET),
     ("crm.csv", FileFormat.CSV),
 )
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def full_ingest(path: Path, file_format: FileFormat) -> None:

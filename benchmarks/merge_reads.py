@@ -12,13 +12,11 @@ profile realized in one segment. Each cell is the median of ``--repeats`` runs.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from harness import median_seconds
 from rich.console import Console
 from rich.table import Table
 
@@ -67,15 +65,6 @@ def every_identity(con: Connection, key_sql: str) -> list[tuple[int, str]]:
     return [(int(profile), str(segment)) for profile, segment in rows]
 
 
-def median_ms(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--identities", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -99,7 +88,7 @@ def main() -> None:
             )
             old = partial(every_identity, con, profile_key_sql(policy, "x"))
             assert new() == old() and len(new()) == len(CANDIDATES) // 2
-            fast, slow = median_ms(new, args.repeats), median_ms(old, args.repeats)
+            fast, slow = (1000 * median_seconds(run, args.repeats) for run in (new, old))
             table.add_row(f"{count:,}", f"{fast:.1f}", f"{slow:.1f}", f"{slow / fast:.1f}x")
     Console(width=120).print(table)
 

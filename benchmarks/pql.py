@@ -7,10 +7,9 @@ definitions, against a baseline measured in the same process (tokenizing alone).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
+from harness import median_seconds
 from rich.console import Console
 from rich.table import Table
 
@@ -34,15 +33,6 @@ def definitions(count: int) -> list[str]:
         text = text.replace("30 days", f"{7 + index % 60} days").replace("> 200", f"> {50 + index}")
         found.append(text)
     return found
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

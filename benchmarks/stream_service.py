@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 import orjson
+from harness import DATA, demo_workspace
 from rich.console import Console
 from rich.table import Table
-from workspaces import DATA, demo_workspace
 
 from segmint.cli.stream import replay
 from segmint.collector import long_lived
