@@ -31,7 +31,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """One (namespace, id) by its surrogate key; ``first_seen`` (epoch µs) decides eviction."""
+    """One (namespace, id) by its surrogate key; ``first_seen`` (epoch µs, the time of the
+    record that first named it) decides eviction."""
 
     key: int
     namespace: str

@@ -39,7 +39,10 @@ def register(
     """Store new identities and links of a batch. New identities are numbered after every
     stored one, in the order the batch's records first name them: keys follow arrival, so a
     stream keys its identities alike however its events are batched (and the smallest key,
-    which names a merged profile, is the identity that arrived first).
+    which names a merged profile, is the identity that arrived first). An identity's
+    ``first_seen``, and a link's time, is that of the record that first named it, not the
+    earliest time of any record naming it: a later, late record does not make it older, in
+    one batch as in the next, so which identities the cap sheds does not depend on the batching.
 
     ``entries`` is the long form: one row per (record, identity) with columns
     ``record`` (index), ``namespace``, ``id``, ``primary``, ``seen_at``. With ``known``, a batch
@@ -57,7 +60,7 @@ def register(
             INSERT INTO identities
             SELECT (SELECT coalesce(max(identity_key), 0) FROM identities)
                      + row_number() OVER (ORDER BY min(record), namespace, id),
-                   namespace, id, min(seen_at)
+                   namespace, id, arg_min(seen_at, record)
             FROM incoming_identities i
             WHERE NOT EXISTS (
                 SELECT 1 FROM identities x WHERE x.namespace = i.namespace AND x.id = i.id)
@@ -108,7 +111,8 @@ def _link(con: Connection, batch_id: str) -> int:
         """
         INSERT INTO identity_links
         WITH pairs AS (
-            SELECT least(p.k, o.k) AS a, greatest(p.k, o.k) AS b, min(o.seen_at) AS seen_at
+            SELECT least(p.k, o.k) AS a, greatest(p.k, o.k) AS b,
+                   arg_min(o.seen_at, o.record) AS seen_at
             FROM keyed p JOIN keyed o ON p.record = o.record AND p."primary" AND p.k <> o.k
             GROUP BY 1, 2)
         SELECT a, b, seen_at, ? FROM pairs

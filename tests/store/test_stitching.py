@@ -102,6 +102,24 @@ def test_graph_cap_evicts_the_oldest_identity(workspace: Workspace, tmp_path: Pa
     assert count(workspace, "events") == 5
 
 
+def test_identities_and_links_are_as_old_as_the_record_that_first_named_them(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A later record of the same file, late, shows the same device and link earlier: both
+    keep the time of the record that named them first, as if the records came in two files."""
+    records = [
+        event("e1", "2026-01-02T10:00:00Z", ecid="d1", email="ann@x.com"),
+        event("e2", "2026-01-01T08:00:00Z", ecid="d1", email="ann@x.com"),
+    ]
+    ingest_file(workspace, write_jsonl(tmp_path / "a.jsonl", records), "web")
+    seen = workspace.con.execute(
+        "SELECT strftime(first_seen, '%d %H') FROM identities ORDER BY identity_key"
+    ).fetchall()
+    assert seen == [("02 10",), ("02 10",)]
+    linked = workspace.con.execute("SELECT strftime(seen_at, '%d %H') FROM identity_links")
+    assert linked.fetchall() == [("02 10",)]
+
+
 def test_profile_lookup_by_any_identity(workspace: Workspace, tmp_path: Path) -> None:
     header = ["identityMap.crmId", "identityMap.email", "identityMap.phone"]
     ingest_file(
