@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from itertools import accumulate, groupby
+from itertools import accumulate, groupby, pairwise
 from operator import itemgetter
 
 from segmint.config import DEFAULT_IDENTITY_CAP
@@ -40,7 +40,7 @@ from segmint.store.profiles import profiles_of_keys_sql
 from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
-from segmint.stream.merges import linking_names, merge_free
+from segmint.stream.merges import cuts, linking_names
 from segmint.stream.profiles import Columns, identity_rows, load_profiles, profile_sizes
 
 Subscriber = Callable[[Transition], None]
@@ -354,20 +354,20 @@ class EventStream:
         fresh, counts = self._group(calls) if stored else (calls, [(0, 0)] * len(calls))
         stored_before = sum(duplicates for _, duplicates in counts)
         queue = [(call, record) for call, records in enumerate(fresh) for record in records]
-        start = piece = 0
-        while start < len(queue) or (piece == 0 and stored):
-            records = [record for _, record in queue[start:]]
-            size = self._merge_free(records)
-            into = [datasets[call] for call, _ in queue[start : start + size]] or datasets[:1]
-            self._store(records[:size], into, (offset, piece), stored_before)
+        records = [record for _, record in queue]
+        edges = [0, *self._cuts(records), len(queue)]
+        spans = list(pairwise(edges)) if stored else []
+        for piece, (start, end) in enumerate(spans):
+            into = [datasets[call] for call, _ in queue[start:end]] or datasets[:1]
+            self._store(records[start:end], into, (offset, piece), stored_before)
             if piece == 0:  # the evaluation process worked on them while this piece was written
                 self._finish_ahead(ahead, ends)
-            for call, group in groupby(queue[start : start + size], key=itemgetter(0)):
+            for call, group in groupby(queue[start:end], key=itemgetter(0)):
                 if not ahead[call]:
                     self.processor.feed([record for _, record in group])
                     ends[call] = len(self._pending)
-            start, piece, stored_before = start + size, piece + 1, 0
-        if piece == 0:
+            stored_before = 0
+        if not spans:
             self._finish_ahead(ahead, ends)
         return counts, list(accumulate(ends, max))
 
@@ -464,18 +464,18 @@ class EventStream:
         for key in sorted(again):
             self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
 
-    def _merge_free(self, records: list[Record]) -> int:
-        """How many of the records, from the first, are stored and fed as one piece: up to the
-        next merge of two profiles that exist, or one over the cap (``merges``). Without
+    def _cuts(self, records: list[Record]) -> list[int]:
+        """Where the commit's records are cut into pieces, each stored and fed alone: at each
+        merge of two profiles that exist, or one over the cap (``merges``). Without
         stitching, none merge."""
         if self._policy.stitching is Stitching.NONE:
-            return len(records)
+            return []
         linking = linking_names(records)
         if not linking:
-            return len(records)
+            return []
         con = self.workspace.con
         stored = {(ns, id_): p for ns, id_, _, p in identity_rows(con, self._policy, linking)}
-        return merge_free(records, stored, profile_sizes(con, set(stored.values())), self._cap)
+        return cuts(records, stored, profile_sizes(con, set(stored.values())), self._cap)
 
     def _linked_at(self, records: list[Record]) -> datetime:
         """When a piece's links apply: at its first event if that links identities (a merge

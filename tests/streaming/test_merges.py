@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from segmint.stream.merges import linking_names, merge_free
+from segmint.stream.merges import cuts, linking_names
 
 CAP = 50
 
@@ -23,25 +23,24 @@ def record(*names: str) -> dict[str, Any]:
 def test_no_link_after_the_first_record_needs_no_lookup() -> None:
     records = [record("ecid:a", "email:a"), record("ecid:b"), record("ecid:a")]
     assert linking_names(records) == set()
-    assert merge_free(records, {}, {}, CAP) == 3
+    assert cuts(records, {}, {}, CAP) == []
 
 
 def test_new_identities_joining_one_profile_need_no_cut() -> None:
     """A device seen first in the batch, then a login with an email never seen: one profile."""
     records = [record("ecid:d"), record("ecid:d", "email:new"), record("ecid:d", "email:new")]
     assert linking_names(records) == {("ecid", "d"), ("email", "new")}
-    assert merge_free(records, {}, {}, CAP) == 3
+    assert cuts(records, {}, {}, CAP) == []
 
 
 def test_two_stored_profiles_joined_start_a_piece() -> None:
     records = [record("ecid:x"), record("ecid:a", "email:b"), record("ecid:a")]
-    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 2}, {}, CAP) == 1
-    assert merge_free(records[1:], {("ecid", "a"): 1, ("email", "b"): 2}, {}, CAP) == 2
+    assert cuts(records, {("ecid", "a"): 1, ("email", "b"): 2}, {}, CAP) == [1]
 
 
 def test_identities_of_one_stored_profile_need_no_cut() -> None:
     records = [record("ecid:x"), record("ecid:a", "email:b")]
-    assert merge_free(records, {("ecid", "a"): 1, ("email", "b"): 1}, {}, CAP) == 2
+    assert cuts(records, {("ecid", "a"): 1, ("email", "b"): 1}, {}, CAP) == []
 
 
 def test_a_profile_made_earlier_in_the_batch_counts_as_holding_something() -> None:
@@ -55,8 +54,7 @@ def test_a_profile_made_earlier_in_the_batch_counts_as_holding_something() -> No
         record("ecid:other", "email:known"),
     ]
     stored = {("email", "known"): 7}
-    assert merge_free(records, stored, {}, CAP) == 1
-    assert merge_free(records[1:], stored, {}, CAP) == 2
+    assert cuts(records, stored, {}, CAP) == [1, 3]
 
 
 def test_a_profile_brought_over_the_cap_starts_a_piece() -> None:
@@ -64,13 +62,13 @@ def test_a_profile_brought_over_the_cap_starts_a_piece() -> None:
     store sheds its oldest then. Profiles holding nothing are not cut for."""
     stored = {("ecid", "a"): 1}
     records = [record("ecid:x"), record("ecid:a", "email:b"), record("ecid:a", "email:c")]
-    assert merge_free(records, stored, {1: 2}, 3) == 2
-    assert merge_free(records, stored, {1: 3}, 3) == 1
-    assert merge_free(records, stored, {1: 1}, 3) == 3
+    assert cuts(records, stored, {1: 2}, 3) == [2]
+    assert cuts(records, stored, {1: 3}, 3) == [1, 2]  # how the first split it is not known
+    assert cuts(records, stored, {1: 1}, 3) == []
     grown = [record("ecid:n"), record("ecid:n", "email:n"), record("ecid:n", "email:m")]
-    assert merge_free(grown, {}, {}, 2) == 2  # made by the batch's first event, then grown
+    assert cuts(grown, {}, {}, 2) == [2]  # made by the batch's first event, then grown
     fresh = [record("ecid:x"), record("ecid:n", "email:n", "phone:n", "email:m")]
-    assert merge_free(fresh, {}, {}, 3) == 2
+    assert cuts(fresh, {}, {}, 3) == []
 
 
 def test_a_link_in_a_component_brought_over_the_cap_starts_a_piece() -> None:
@@ -78,5 +76,19 @@ def test_a_link_in_a_component_brought_over_the_cap_starts_a_piece() -> None:
     later link between any of its identities may join two of the parts."""
     records = [record("ecid:c", "ecid:a"), record("ecid:a"), record("ecid:a", "email:b")]
     stored = {("ecid", "a"): 1, ("email", "b"): 1}
-    assert merge_free(records, stored, {1: 3}, 3) == 2
-    assert merge_free(records, stored, {1: 2}, 3) == 3  # within the cap: one known profile
+    assert cuts(records, stored, {1: 3}, 3) == [2]
+    assert cuts(records, stored, {1: 2}, 3) == []  # within the cap: one known profile
+
+
+def test_past_a_cut_the_merged_profile_is_followed() -> None:
+    """Three stored profiles joined one after the other: a cut at each join, and none at a
+    later link inside what they became."""
+    stored = {("ecid", "a"): 1, ("email", "b"): 2, ("phone", "c"): 3}
+    records = [
+        record("ecid:x"),
+        record("ecid:a", "email:b"),
+        record("email:b", "phone:c"),
+        record("ecid:a", "phone:c"),
+        record("ecid:x", "email:b"),
+    ]
+    assert cuts(records, stored, {}, CAP) == [1, 2, 4]
