@@ -252,7 +252,7 @@ def _stream(workspace: Workspace) -> None:
     console.print(
         f"[bold]streaming replay[/] from {replayed.start:%Y-%m-%d %H:%M} "
         f"to {replayed.end:%Y-%m-%d %H:%M}: "
-        f"{replayed.events:,} events, {replayed.profiles:,} profiles held, "
+        f"{replayed.events:,} events the segments read, {replayed.profiles:,} profiles held, "
         f"{len(transitions):,} transitions ({lapsed:,} as windows lapsed) in {seconds:.2f} s"
     )
     names = display_names(workspace.con, {int(str(t.profile)) for t in transitions[:SHOWN]})

@@ -12,6 +12,7 @@ from datetime import datetime
 import pyarrow as pa
 
 from segmint.engines.duckdb import Connection, query_arrow, registered
+from segmint.evaluate.edge.types import Types, read_types, union
 from segmint.evaluate.reference import ProfileData
 from segmint.plan.nodes import Plan
 from segmint.schema.model import EVENT_SYSTEM_FIELDS, SchemaClass
@@ -30,22 +31,34 @@ _WANTED = "wanted_profiles"
 
 @dataclass(frozen=True)
 class Columns:
-    """The top-level event and profile columns a set of segments reads."""
+    """The top-level event and profile columns a set of segments reads, and the event types
+    (None: every type) whose events they read: the processor keeps no other event as it
+    arrives, so none is read for it (half the demo's events are page views no segment reads)."""
 
     events: frozenset[str]
     profile: frozenset[str]
+    types: Types = None
 
     @classmethod
     def of(cls, plans: Iterable[Plan]) -> Columns:
         events: set[str] = set(EVENT_SYSTEM_FIELDS)
         profile: set[str] = set()
+        types: Types = frozenset()
         for plan in plans:
             events |= {_top(path) for path in plan.event_fields}
             profile |= {_top(path) for path in plan.profile_fields}
-        return cls(frozenset(events), frozenset(profile))
+            types = union(types, read_types(plan.root))
+        return cls(frozenset(events), frozenset(profile), types)
 
     def event_sql(self, alias: str) -> str:
         return ", ".join(f"{alias}.{quote(name)}" for name in sorted(self.events))
+
+    def read_sql(self, alias: str) -> tuple[str, list[object]]:
+        """A condition keeping the events of the types read (every stored event has a
+        type), and its parameters."""
+        if self.types is None:
+            return "TRUE", []
+        return f'list_contains(?, {alias}."eventType")', [sorted(self.types)]
 
 
 def _top(path: str) -> str:
@@ -106,12 +119,13 @@ def _events(
     con: Connection, policy: MergePolicy, columns: Columns, until: datetime | None
 ) -> dict[int, list[dict[str, object]]]:
     found: dict[int, list[dict[str, object]]] = {}
+    read, types = columns.read_sql("e")
     for profile, event in _records(
         con,
         f"SELECT k.profile_id, {columns.event_sql('e')} "
         f"FROM {EVENTS} e JOIN ({_wanted_keys(policy)}) k USING (identity_key) "
-        "WHERE e.timestamp <= coalesce(?, e.timestamp) ORDER BY e.timestamp, e._id",
-        [until],
+        f"WHERE e.timestamp <= coalesce(?, e.timestamp) AND {read} ORDER BY e.timestamp, e._id",
+        [until, *types],
     ):
         found.setdefault(profile, []).append(event)
     return found
@@ -138,12 +152,13 @@ def events_between(
     """(profile id, event) of every event in ``(start, end]`` in time order, under the default
     merge policy: what a replay of that period feeds the processor."""
     policy = catalog.merge_policy(con, None)
+    read, types = columns.read_sql("e")
     return _records(
         con,
         f"SELECT {profile_key_sql(policy, 'e')} AS profile_id, {columns.event_sql('e')} "
-        f"FROM {EVENTS} e WHERE e.timestamp > ? AND e.timestamp <= ? "
+        f"FROM {EVENTS} e WHERE e.timestamp > ? AND e.timestamp <= ? AND {read} "
         "ORDER BY e.timestamp, e._id",
-        [start, end],
+        [start, end, *types],
     )
 
 

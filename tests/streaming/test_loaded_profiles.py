@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from segmint.ingest.pipeline import ingest_file
+from segmint.plan.bind import bind
+from segmint.pql import parse
 from segmint.schema.model import SchemaClass
 from segmint.store import catalog, identities, profiles
 from segmint.store.catalog import AttributeMerge, MergePolicy, Stitching
@@ -65,3 +67,27 @@ def test_each_profile_is_what_the_store_gives_for_it_alone(
         ]
         assert loaded[profile].events == events
         assert len(events) == 2
+
+
+def test_only_the_events_of_the_types_the_segments_read_are_read(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Page views no segment reads are not read for it (the processor would not keep them);
+    a segment reading every event reads them all."""
+    records = [
+        event("s1", "2026-03-01T10:00:00Z", "search", email="a@x.com"),
+        event("v1", "2026-03-01T11:00:00Z", email="a@x.com"),
+        event("s2", "2026-03-01T12:00:00Z", "search", email="a@x.com"),
+    ]
+    ingest_file(workspace, write_jsonl(tmp_path / "web.jsonl", records), "web")
+    con = workspace.con
+    _, profile = identities.lookup(con, "email", "a@x.com")
+
+    def read(pql: str) -> list[object]:
+        schemas = (catalog.schema(con, SchemaClass.PROFILE), catalog.schema(con, SchemaClass.EVENT))
+        plan = bind(parse(pql), *schemas)
+        loaded = load_profiles(con, [profile], Columns.of([plan]))
+        return [e["_id"] for e in loaded[profile].events]
+
+    assert read('xEvent[eventType = "search"].count() > 0') == ["s1", "s2"]
+    assert read("xEvent.count() > 2") == ["s1", "v1", "s2"]
