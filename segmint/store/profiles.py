@@ -8,7 +8,7 @@ maps are single values. Stitching ``graph`` merges fragments of a whole identity
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,28 +90,33 @@ def _merged_sql(schema: Schema, policy: MergePolicy, restrict: str) -> str:
     # (any microsecond count times 2^64 plus any BIGINT fits, in order), as arg_max compares a
     # scalar much faster than a struct.
     rank_key = "epoch_us(f.updated_at)::HUGEINT * 18446744073709551616 + f.identity_key"
-    where = []
     if policy.attribute_merge is AttributeMerge.DATASET:
         cases = " ".join(
             f"WHEN '{_escape(name)}' THEN {i}" for i, name in enumerate(policy.datasets)
         )
         precedence = f"CASE f.dataset {cases} ELSE {len(policy.datasets)} END"
         rank_key = f"struct_pack(r := -({precedence}), t := f.updated_at, k := f.identity_key)"
-        names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
-        reserved = f"starts_with(f.dataset, '{RESERVED_DATASET_PREFIX}')"
-        where.append(f"(f.dataset IN ({names}) OR {reserved})")
     columns = ", ".join(
         f"{_merged(node, [quote(node.name)])} AS {quote(node.name)}"
         for node in schema.tree().values()
     )
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
     return f"""
         WITH f AS (
             SELECT {profile_key_sql(policy, "f")} AS profile_id, f.*, {rank_key} AS rank_key
             FROM {FRAGMENTS} f {restrict}
         )
-        SELECT profile_id, {columns} FROM f {condition} GROUP BY profile_id
+        SELECT profile_id, {columns} FROM f WHERE {merged_datasets_sql(policy, "f.dataset")}
+        GROUP BY profile_id
     """
+
+
+def merged_datasets_sql(policy: MergePolicy, dataset: str) -> str:
+    """A condition on a fragment's ``dataset`` column keeping those the policy merges: under
+    dataset precedence, only its datasets' (and Segmint's own, such as AI scores)."""
+    if policy.attribute_merge is not AttributeMerge.DATASET:
+        return "TRUE"
+    names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
+    return f"({dataset} IN ({names}) OR starts_with({dataset}, '{RESERVED_DATASET_PREFIX}'))"
 
 
 def _merged(node: Node, path: list[str]) -> str:
@@ -227,12 +232,6 @@ def profile_state_sql(policy: MergePolicy) -> str:
         else "SELECT p.identity_key FROM identity_profiles p, who WHERE p.profile_id = who.graph"
     )
     owner = "identity_key" if policy.stitching is Stitching.NONE else "graph"
-    datasets = ""
-    if policy.attribute_merge is AttributeMerge.DATASET:
-        names = ", ".join(f"'{_escape(name)}'" for name in policy.datasets)
-        datasets = (
-            f"AND (dataset IN ({names}) OR starts_with(dataset, '{RESERVED_DATASET_PREFIX}'))"
-        )
     return f"""
         WITH who AS (
             SELECT x.identity_key, p.profile_id AS graph FROM identities x
@@ -242,7 +241,8 @@ def profile_state_sql(policy: MergePolicy) -> str:
         SELECT who.{owner},
             (SELECT list(f) FROM (
                 SELECT * EXCLUDE (batch_id) FROM {FRAGMENTS}
-                WHERE identity_key IN (SELECT identity_key FROM keys) {datasets}) f),
+                WHERE identity_key IN (SELECT identity_key FROM keys)
+                AND {merged_datasets_sql(policy, "dataset")}) f),
             (SELECT list(e ORDER BY e.timestamp, e._id) FROM (
                 SELECT * EXCLUDE (identity_key, dataset, batch_id) FROM {EVENTS}
                 WHERE identity_key IN (SELECT identity_key FROM keys)) e),
@@ -267,18 +267,19 @@ def profile_state(
     profile_id, fragments, events, realized = row
     return ProfileState(
         int(profile_id),
-        merge_fragments(schema, policy, fragments or []),
+        merge_fragments(schema.tree(), policy, fragments or []),
         [prune(event) for event in events or []],
         frozenset(str(label) for label in realized or []),
     )
 
 
 def merge_fragments(
-    schema: Schema, policy: MergePolicy, fragments: list[dict[str, Any]]
+    nodes: Mapping[str, Node], policy: MergePolicy, fragments: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """One profile's fragments merged as ``merged_profiles_sql`` merges them: per attribute
-    (leaf or array), the non-null value of the best-ranked fragment, ranked by dataset
-    precedence (under that policy), then update time, then identity key."""
+    """One profile's fragments (those ``merged_datasets_sql`` keeps) merged as
+    ``merged_profiles_sql`` merges them, for the top-level schema ``nodes`` given: per
+    attribute (leaf or array), the non-null value of the best-ranked fragment, ranked by
+    dataset precedence (under that policy), then update time, then identity key."""
     precedence = {name: i for i, name in enumerate(policy.datasets)}
     by_dataset = policy.attribute_merge is AttributeMerge.DATASET
 
@@ -287,11 +288,11 @@ def merge_fragments(
         return (-order, fragment["updated_at"] or datetime.min, fragment["identity_key"])
 
     ranked = sorted(fragments, key=rank, reverse=True)
-    merged: dict[str, Any] = prune(_pick(schema.tree(), ranked))
+    merged: dict[str, Any] = prune(_pick(nodes, ranked))
     return merged
 
 
-def _pick(nodes: dict[str, Node], rows: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+def _pick(nodes: Mapping[str, Node], rows: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
     picked: dict[str, Any] = {}
     for name, node in nodes.items():
         values = [row.get(name) if row else None for row in rows]

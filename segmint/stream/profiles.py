@@ -20,7 +20,8 @@ from segmint.store import catalog
 from segmint.store.catalog import MergePolicy
 from segmint.store.profiles import (
     identity_keys_sql,
-    merged_profiles_sql,
+    merge_fragments,
+    merged_datasets_sql,
     profile_key_sql,
     prune,
 )
@@ -98,21 +99,23 @@ def load_profiles(
 def _attributes(
     con: Connection, policy: MergePolicy, columns: Columns
 ) -> dict[int, dict[str, object]]:
-    """The wanted profiles merged from their own fragments only (one query however many):
-    merging each alone, or every profile and then picking, reads every fragment each time.
-    Streamed profiles are mostly visitors with no fragment, and the merge costs about 30 ms
-    however few rows it reads (half of it planning), so it runs only when one has some."""
-    keys = _wanted_keys(policy)
-    found = con.execute(
-        f"SELECT 1 FROM {FRAGMENTS} WHERE identity_key IN (SELECT identity_key FROM ({keys})) "
-        "LIMIT 1"
-    ).fetchall()
-    if not found:
+    """The wanted profiles merged from their own fragments only, read in one query and merged
+    in Python (``merge_fragments``): streamed profiles have a handful of fragments each, and
+    planning the merge query of a wide schema costs about 30 ms however few rows it reads."""
+    chosen = ", ".join(f"f.{quote(name)}" for name in sorted(columns.profile))
+    fragments: dict[int, list[dict[str, object]]] = {}
+    for profile, fragment in _records(
+        con,
+        f"SELECT k.profile_id, f.dataset, f.updated_at, f.identity_key, {chosen} "
+        f"FROM {FRAGMENTS} f JOIN ({_wanted_keys(policy)}) k USING (identity_key) "
+        f"WHERE {merged_datasets_sql(policy, 'f.dataset')}",
+    ):
+        fragments.setdefault(profile, []).append(fragment)
+    if not fragments:
         return {}
-    schema = catalog.schema(con, SchemaClass.PROFILE)
-    chosen = ", ".join(quote(name) for name in sorted(columns.profile))
-    merged = merged_profiles_sql(schema, policy, keys=f"({keys})")
-    return dict(_records(con, f"SELECT profile_id, {chosen} FROM ({merged})"))
+    tree = catalog.schema(con, SchemaClass.PROFILE).tree()
+    nodes = {name: tree[name] for name in columns.profile if name in tree}
+    return {profile: merge_fragments(nodes, policy, found) for profile, found in fragments.items()}
 
 
 def _events(

@@ -40,12 +40,27 @@ def _load(ws: Workspace, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stitching", [Stitching.GRAPH, Stitching.NONE])
 @pytest.mark.parametrize("count", [1, 3, PEOPLE])
+@pytest.mark.parametrize(
+    ("merge", "datasets"),
+    [
+        (AttributeMerge.TIMESTAMP, ()),
+        (AttributeMerge.DATASET, ("crm", "loyalty")),
+        (AttributeMerge.DATASET, ("loyalty",)),
+    ],
+)
 def test_each_profile_is_what_the_store_gives_for_it_alone(
-    workspace: Workspace, tmp_path: Path, stitching: Stitching, count: int
+    workspace: Workspace,
+    tmp_path: Path,
+    stitching: Stitching,
+    count: int,
+    merge: AttributeMerge,
+    datasets: tuple[str, ...],
 ) -> None:
+    """Merged by the newest fragment or by dataset precedence (a dataset not listed is not
+    merged at all), as the store's merge query gives each profile."""
     _load(workspace, tmp_path)
     con = workspace.con
-    policy = MergePolicy("chosen", AttributeMerge.TIMESTAMP, (), stitching)
+    policy = MergePolicy("chosen", merge, datasets, stitching)
     catalog.create_merge_policy(con, policy)
     catalog.set_default_merge_policy(con, policy.name)
     wanted = []
