@@ -48,6 +48,37 @@ def test_demo_segments(name: str, kind: str, expected: Polarity) -> None:
     assert segment_polarity(plan(DEMO[name]).root, kind) is expected
 
 
+VIEW, ADD = "commerce.productViews", "commerce.productListAdds"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        (DEMO["Viewed then added to cart within 1 hour"], VIEW, NONE),
+        (DEMO["Viewed then added to cart within 1 hour"], ADD, UP),
+        (f'chain(xEvent, timestamp, [A: WHAT(eventType = "{VIEW}")])', VIEW, UP),
+        (
+            f'chain(xEvent, timestamp, [A: WHAT(eventType = "{VIEW}"), '
+            f'B: WHAT(eventType = "{ADD}") WHEN(<= 1 hour before now)])',
+            VIEW,
+            NONE,
+        ),
+        (
+            f'chain(xEvent, timestamp, [A: WHAT(eventType = "{VIEW}"), '
+            f'B: WHAT(eventType = "{ADD}" or eventType = "{VIEW}")])',
+            VIEW,
+            UP,
+        ),
+    ],
+)
+def test_the_latest_event_completes_a_chain_only_at_its_last_step(
+    text: str, kind: str, expected: Polarity
+) -> None:
+    """An event after every other one cannot be followed by the last step's event, so a chain
+    it cannot end stays as it is, whatever windows its steps have; one it can end may move."""
+    assert segment_polarity(plan(text).root, kind, latest=True) is expected
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -107,6 +138,30 @@ def test_polarity_holds(data: Data, text: str, as_of: datetime, raw: dict[str, o
         root, ProfileData(profile.attributes, [*profile.events, extra], profile.segments), as_of
     )
     _check_moved(truth(root.root, str(extra["eventType"])), before, after)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data_sets(),
+    st.one_of(definitions("events"), definitions("chains")),
+    events("extra", "d0"),
+    st.integers(1, 10**8),
+    st.integers(0, 60 * 24 * 30),
+)
+def test_latest_polarity_holds(
+    data: Data, text: str, raw: dict[str, object], gap_ms: int, minutes: int
+) -> None:
+    """With one more event after every event of the profile, the same holds as it arrives and
+    at any later instant (a NONE segment is skipped with its timer left as it was)."""
+    root, profile = _bound(text), _first_profile(data)
+    extra = normalised(raw, SchemaClass.EVENT)
+    stamps = [event["timestamp"] for event in profile.events]
+    if stamps:
+        extra["timestamp"] = max(stamps) + timedelta(milliseconds=gap_ms)
+    way = truth(root.root, str(extra["eventType"]), latest=True)
+    grown = ProfileData(profile.attributes, [*profile.events, extra], profile.segments)
+    for as_of in (extra["timestamp"], extra["timestamp"] + timedelta(minutes=minutes)):
+        _check_moved(way, evaluate(root, profile, as_of), evaluate(root, grown, as_of))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -113,6 +113,10 @@ class EventIndex:
         found = [(key, event) for key, kind, event in log[seen:] if kind is OTHER or kind in types]
         return len(log), found
 
+    def latest(self) -> datetime | None:
+        """The latest indexed timestamp."""
+        return self._stamps[-1] if self._stamps else None
+
     def upcoming(self, as_of: datetime) -> datetime | None:
         """The first indexed timestamp after as_of."""
         at = bisect_right(self._stamps, as_of)

@@ -60,11 +60,12 @@ _COUNT_ON_LEFT = {">": Polarity.UP, ">=": Polarity.UP, "<": Polarity.DOWN, "<=":
 _MIRRORED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "=", "!=": "!="}
 
 
-def segment_polarity(root: Node, kind: str) -> Polarity:
-    """How one more event of type ``kind`` can move the segment ``root`` defines."""
+def segment_polarity(root: Node, kind: str, *, latest: bool = False) -> Polarity:
+    """How one more event of type ``kind`` can move the segment ``root`` defines; ``latest``:
+    an event later than every event the profile holds, as a stream's events mostly are."""
     if reads_now(root):
         return Polarity.ANY
-    return truth(root, kind)
+    return truth(root, kind, latest=latest)
 
 
 def reads_now(node: Node) -> bool:
@@ -81,21 +82,21 @@ def reads_now(node: Node) -> bool:
     return False
 
 
-def truth(node: Node, kind: str) -> Polarity:
+def truth(node: Node, kind: str, *, latest: bool = False) -> Polarity:
     if isinstance(node, And | Or):
         found = Polarity.NONE
         for item in node.items:
-            found |= truth(item, kind)
+            found |= truth(item, kind, latest=latest)
         return found
     if isinstance(node, Not):
-        return truth(node.item, kind).flipped()
+        return truth(node.item, kind, latest=latest).flipped()
     if isinstance(node, Quantify):
         if node.kind == "exists":
             return kept(node.source, node.var, node.condition, kind)
         inner = Not(node.condition)
         return kept(node.source, node.var, inner, kind, narrow=False).flipped()
     if isinstance(node, Sequence) and isinstance(node.source, Events):
-        return _chain(node, kind)
+        return _chain(node, kind, latest=latest)
     if isinstance(node, Compare):
         return _compare(node, kind)
     return untouched(node, kind)
@@ -162,16 +163,24 @@ def _items(source: Node, kind: str) -> Polarity:
     return untouched(source, kind)
 
 
-def _chain(node: Sequence, kind: str) -> Polarity:
+def _chain(node: Sequence, kind: str, *, latest: bool = False) -> Polarity:
     """A chain matches when some events complete its steps in order: one more event only adds
-    candidates, as long as no step reads other events."""
+    candidates, as long as no step reads other events. The latest event (after every other
+    one) of a type its last step rules out completes none, now or later, in a chain ordered by
+    timestamp: a match would need an event after it for that step."""
     steps = [step.condition for step in node.steps] + [
         step.window for step in node.steps if step.window is not None
     ]
     if any(untouched(part, kind) is not Polarity.NONE for part in steps):
         return Polarity.ANY
     types = read_types(node)
-    return Polarity.NONE if types is not None and kind not in types else Polarity.UP
+    if types is not None and kind not in types:
+        return Polarity.NONE
+    last = node.steps[-1]
+    ends = tested(last.condition, last.label)
+    if latest and node.time_field == "timestamp" and ends is not None and kind not in ends:
+        return Polarity.NONE
+    return Polarity.UP
 
 
 def untouched(node: Node, kind: str) -> Polarity:

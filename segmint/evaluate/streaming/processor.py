@@ -117,7 +117,7 @@ class Processor:
         types = {s: event_types(segments.plans[s].root) for s in segments.order}
         self._typed = {s: t for s, t in types.items() if t is not None}
         self._any = {s for s, t in types.items() if t is None}
-        self._affected: dict[str, Affected] = {}
+        self._affected: dict[tuple[str, bool], Affected] = {}
         self._time_ways = {s: time_polarity(segments.plans[s].root) for s in segments.order}
         #: The outcomes of a blank profile that never change with no event (``_from_blank``).
         self._blank: dict[str, Outcome] | None = None
@@ -229,7 +229,8 @@ class Processor:
             self._latest = stamp
             self.advance(stamp - self.lateness)
         assert self.clock is not None
-        affected = self.affected(str(event.get("eventType")))
+        kind = str(event.get("eventType"))
+        affected = self.affected(kind)
         # An event no segment reads (a page view, with no segment on page views) is neither
         # kept nor evaluated: no evaluation would ever read it.
         read = bool(affected.segments)
@@ -244,12 +245,16 @@ class Processor:
             else:
                 self._evaluate(key, self.segments.order, self.clock)
             return
+        held = state.index.latest()
         if not read or not state.add(event):
             return
         if stamp <= self.clock:
+            if held is None or stamp > held:
+                affected = self.affected(kind, latest=True)
             members = state.members
             settled = (affected.up & members) | (affected.down - members)
-            self._evaluate(key, affected.segments, self.clock, settled=settled)
+            if affected.segments:
+                self._evaluate(key, affected.segments, self.clock, settled=settled)
             return
         for segment in affected.segments:
             pending = self.timers.due((key, segment))
@@ -270,13 +275,20 @@ class Processor:
         targets = affected.segments | (set(self.segments.order) - blank.keys())
         self._evaluate(key, targets, at, settled=settled, known=members)
 
-    def affected(self, event_type: str) -> Affected:
-        """The segments an event of this type can change, and which way."""
-        found = self._affected.get(event_type)
+    def affected(self, event_type: str, *, latest: bool = False) -> Affected:
+        """The segments an event of this type can change, and which way; ``latest``: for an
+        event after every one its profile holds, which leaves some segments as they are (a
+        chain it cannot complete)."""
+        found = self._affected.get((event_type, latest))
         if found is None:
             direct = self._any | {s for s, t in self._typed.items() if event_type in t}
-            ways = {s: segment_polarity(self.segments.plans[s].root, event_type) for s in direct}
-            found = self._affected[event_type] = Affected(
+            ways = {
+                s: segment_polarity(self.segments.plans[s].root, event_type, latest=latest)
+                for s in direct
+            }
+            if latest:
+                direct = {s for s in direct if ways[s] is not Polarity.NONE}
+            found = self._affected[(event_type, latest)] = Affected(
                 frozenset(direct),
                 frozenset(s for s, way in ways.items() if way is Polarity.UP),
                 frozenset(s for s, way in ways.items() if way is Polarity.DOWN),
