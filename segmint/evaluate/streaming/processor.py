@@ -4,7 +4,8 @@ subscribers, the instant they happen.
 Each event re-evaluates, for its profile, only the segments its type can affect (and the
 segments built on one whose membership changed) with the edge evaluator, and of those only the
 ones whose answer one more such event could change (``polarity``: a member of "3+ purchases"
-stays one after a purchase). Every evaluation leaves one timer per
+stays one after a purchase; an event after every one its profile holds completes no chain
+whose last step rules out its type). Every evaluation leaves one timer per
 (profile, segment) at the instant its result could next change, so a lapsing window exits on
 time with no new event. The clock is event time (the watermark: the latest event time seen minus
 the allowed lateness) or the wall clock; an event later than the clock is applied at the clock.
@@ -245,8 +246,10 @@ class Processor:
             else:
                 self._evaluate(key, self.segments.order, self.clock)
             return
+        if not read:
+            return
         held = state.index.latest()
-        if not read or not state.add(event):
+        if not state.add(event):
             return
         if stamp <= self.clock:
             if held is None or stamp > held:
