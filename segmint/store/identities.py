@@ -55,25 +55,31 @@ def register(
             return Registered(keys, 0, 0)
     con.register("incoming_identities", entries)
     try:
-        con.execute(
-            """
-            INSERT INTO identities
-            SELECT (SELECT coalesce(max(identity_key), 0) FROM identities)
-                     + row_number() OVER (ORDER BY min(record), namespace, id),
-                   namespace, id, arg_min(seen_at, record)
-            FROM incoming_identities i
-            WHERE NOT EXISTS (
-                SELECT 1 FROM identities x WHERE x.namespace = i.namespace AND x.id = i.id)
-            GROUP BY namespace, id
-            """
-        )
-        new_identities = _changed(con)
+        # One pass over the stored identities (the costly part: their names are strings)
+        # finds the known ones; the new ones are numbered from what it left unmatched.
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE keyed AS
             SELECT i.record, i."primary", i.seen_at, x.identity_key AS k, namespace, id
-            FROM incoming_identities i JOIN identities x USING (namespace, id)
+            FROM incoming_identities i LEFT JOIN identities x USING (namespace, id)
             """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE fresh_identities AS
+            SELECT (SELECT coalesce(max(identity_key), 0) FROM identities)
+                     + row_number() OVER (ORDER BY min(record), namespace, id) AS k,
+                   namespace, id, arg_min(seen_at, record) AS first_seen
+            FROM keyed WHERE k IS NULL GROUP BY namespace, id
+            """
+        )
+        con.execute(
+            "INSERT INTO identities SELECT k, namespace, id, first_seen FROM fresh_identities"
+        )
+        new_identities = _changed(con)
+        con.execute(
+            "UPDATE keyed SET k = f.k FROM fresh_identities f "
+            "WHERE keyed.k IS NULL AND keyed.namespace = f.namespace AND keyed.id = f.id"
         )
         if known is not None:
             for namespace, identity, key in con.execute(
@@ -89,6 +95,7 @@ def register(
     finally:
         con.unregister("incoming_identities")
         con.execute("DROP TABLE IF EXISTS keyed")
+        con.execute("DROP TABLE IF EXISTS fresh_identities")
     return Registered(np.asarray(primary["k"], dtype=np.int64), new_identities, new_links)
 
 

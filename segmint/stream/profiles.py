@@ -24,6 +24,7 @@ from segmint.store.profiles import (
     merged_datasets_sql,
     profile_key_sql,
     prune,
+    with_profile_sql,
 )
 from segmint.store.tables import EVENTS, FRAGMENTS, quote
 
@@ -173,9 +174,13 @@ def identity_rows(
         {"namespace": [namespace for namespace, _ in names], "id": [id_ for _, id_ in names]}
     )
     with registered(con, "stream_identities", pairs):
+        named = with_profile_sql(
+            policy,
+            "(SELECT namespace, id, x.identity_key FROM stream_identities "
+            "JOIN identities x USING (namespace, id))",
+        )
         rows = con.execute(
-            f"SELECT w.namespace, w.id, x.identity_key, {profile_key_sql(policy, 'x')} "
-            "FROM stream_identities w JOIN identities x USING (namespace, id)"
+            f"SELECT namespace, id, identity_key, profile_id FROM ({named})"
         ).fetchall()
     return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
 
