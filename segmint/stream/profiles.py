@@ -29,6 +29,7 @@ from segmint.store.profiles import (
 from segmint.store.tables import EVENTS, FRAGMENTS, quote
 
 _WANTED = "wanted_profiles"
+_KEYS = "(SELECT unnest(?) AS identity_key)"
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,11 @@ def events_between(
     )
 
 
-def identity_rows(
+def named_profiles(
     con: Connection, policy: MergePolicy, names: Collection[tuple[str, str]]
-) -> list[tuple[str, str, int, int]]:
-    """(namespace, id, identity key, profile) of each stored identity among ``names``."""
+) -> tuple[dict[tuple[str, str], int], dict[int, int]]:
+    """The profile of each stored identity among ``names``, and how many identities each of
+    those profiles holds."""
     pairs = pa.table(
         {"namespace": [namespace for namespace, _ in names], "id": [id_ for _, id_ in names]}
     )
@@ -179,13 +181,21 @@ def identity_rows(
             "(SELECT namespace, id, x.identity_key FROM stream_identities "
             "JOIN identities x USING (namespace, id))",
         )
-        rows = con.execute(
-            f"SELECT namespace, id, identity_key, profile_id FROM ({named})"
-        ).fetchall()
-    return [(str(ns), str(id_), int(key), int(profile)) for ns, id_, key, profile in rows]
+        rows = con.execute(f"SELECT namespace, id, profile_id FROM ({named})").fetchall()
+    profiles = {(str(ns), str(id_)): int(profile) for ns, id_, profile in rows}
+    return profiles, _sizes(con, set(profiles.values()))
 
 
-def profile_sizes(con: Connection, profiles: Collection[int]) -> dict[int, int]:
+def profiles_of_keys(con: Connection, policy: MergePolicy, keys: Iterable[int]) -> dict[int, int]:
+    """The profile of each of these identity keys: integers, read faster than names."""
+    rows = con.execute(
+        f"SELECT identity_key, profile_id FROM ({with_profile_sql(policy, _KEYS)})",
+        [sorted(keys)],
+    ).fetchall()
+    return {int(key): int(profile) for key, profile in rows}
+
+
+def _sizes(con: Connection, profiles: Collection[int]) -> dict[int, int]:
     """How many identities each of these profiles (of stitched identities) holds."""
     rows = con.execute(
         "SELECT profile_id, count(*) FROM identity_profiles "

@@ -41,7 +41,7 @@ from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
 from segmint.stream.merges import cuts, linking_names
-from segmint.stream.profiles import Columns, identity_rows, load_profiles, profile_sizes
+from segmint.stream.profiles import Columns, load_profiles, named_profiles, profiles_of_keys
 
 Subscriber = Callable[[Transition], None]
 
@@ -451,11 +451,11 @@ class EventStream:
         con = self.workspace.con
         wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
-        if unknown:
-            rows = identity_rows(con, self._policy, unknown)
-            for namespace, identity, _, profile in rows:
-                self._profile_of[(namespace, identity)] = profile
-            new = {key for _, _, key, _ in rows} - self._touched
+        if unknown:  # storing the piece keyed each of its names (``register``)
+            keys = {name: self._known[name] for name in unknown}
+            found = profiles_of_keys(con, self._policy, keys.values())
+            self._profile_of.update((name, found[key]) for name, key in keys.items())
+            new = set(keys.values()) - self._touched
             stream_ledger.touch(con, self.name, sorted(new))
             self._touched |= new
         profiles = {self._profile_of[pair] for pair in wanted}
@@ -474,8 +474,7 @@ class EventStream:
         if not linking:
             return []
         con = self.workspace.con
-        stored = {(ns, id_): p for ns, id_, _, p in identity_rows(con, self._policy, linking)}
-        return cuts(records, stored, profile_sizes(con, set(stored.values())), self._cap)
+        return cuts(records, *named_profiles(con, self._policy, linking), self._cap)
 
     def _linked_at(self, records: list[Record]) -> datetime:
         """When a piece's links apply: at its first event if that links identities (a merge
