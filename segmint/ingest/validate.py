@@ -1,7 +1,9 @@
 """Record-by-record validation against a schema: the precise path that locates every problem.
 
 The vectorised path in ``conform`` is tried first; this one runs when it fails, so that each
-problem is reported with its file, line and field, and valid records can be kept apart.
+problem is reported with its file, line and field, and valid records can be kept apart. A JSON
+record's fields are first normalised by the schema's compiled ``normalise`` pass, and walked
+again to locate problems only when that refuses them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import orjson
 
 from segmint.errors import Location, Problem, did_you_mean
 from segmint.identity.graph import Namespace
+from segmint.ingest.normalise import REFUSED, members
 from segmint.ingest.values import convert
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.fields import Node
@@ -36,6 +39,7 @@ class RecordValidator:
         self.identity_fields = identity_fields
         self.namespaces = namespaces
         self.source = source
+        self._normalise = members(self.tree)
 
     def validate(
         self, raw: Record, line: int, *, from_text: bool
@@ -48,7 +52,9 @@ class RecordValidator:
 
         record = _unflatten(raw) if from_text else raw
         identities = self._identities(record.pop(IDENTITY_MAP, None), report)
-        normalised = self._members(self.tree, record, "", from_text, report)
+        normalised = REFUSED if from_text else self._normalise(record)
+        if normalised is REFUSED:
+            normalised = self._members(self.tree, record, "", from_text, report)
         if self.schema.schema_class is SchemaClass.EVENT:
             for name in EVENT_SYSTEM_FIELDS:
                 if record.get(name) in (None, ""):

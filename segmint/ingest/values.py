@@ -6,7 +6,9 @@ dates and datetimes are ISO-8601 strings and integers are accepted where numbers
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +20,13 @@ Converted = tuple[Any, str | None]  # (value, problem message or None)
 
 
 def _shown(value: Any) -> str:
-    text = orjson.dumps(value, default=str).decode() if not isinstance(value, str) else f'"{value}"'
+    """The value as a message quotes it: JSON, as the input had it (an integer past 64 bits
+    and NaN too, which orjson refuses or writes as null)."""
+    text = (
+        f'"{value}"'
+        if isinstance(value, str)
+        else json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    )
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -49,21 +57,13 @@ def parse_datetime(text: str) -> datetime:
 
 
 def convert(value: Any, field_type: FieldType, *, from_text: bool) -> Converted:
-    if field_type is FieldType.STRING:
-        if isinstance(value, str):
-            return value, None
-        return _expected("a string", value)
-    if field_type is FieldType.INTEGER:
-        return _integer(value, from_text)
-    if field_type is FieldType.NUMBER:
-        return _number(value, from_text)
-    if field_type is FieldType.BOOLEAN:
-        return _boolean(value, from_text)
-    if field_type is FieldType.DATE:
-        return _temporal(value, "a date (YYYY-MM-DD)", date.fromisoformat)
-    if field_type is FieldType.DATETIME:
-        return _temporal(value, "a datetime (ISO 8601, e.g. 2026-05-01T12:00:00Z)", parse_datetime)
-    return _map(value, from_text)
+    return CONVERTERS[field_type](value, from_text)
+
+
+def _string(value: Any, from_text: bool) -> Converted:
+    if isinstance(value, str):
+        return value, None
+    return _expected("a string", value)
 
 
 #: The integers a field can hold (stored as BIGINT).
@@ -131,3 +131,23 @@ def _map(value: Any, from_text: bool) -> Converted:
     if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
         return list(value.items()), None
     return _expected("an object of string values", value)
+
+
+def _date(value: Any, from_text: bool) -> Converted:
+    return _temporal(value, "a date (YYYY-MM-DD)", date.fromisoformat)
+
+
+def _datetime(value: Any, from_text: bool) -> Converted:
+    return _temporal(value, "a datetime (ISO 8601, e.g. 2026-05-01T12:00:00Z)", parse_datetime)
+
+
+#: Each type's conversion of one value (``from_text``: the value is text to parse).
+CONVERTERS: dict[FieldType, Callable[[Any, bool], Converted]] = {
+    FieldType.STRING: _string,
+    FieldType.INTEGER: _integer,
+    FieldType.NUMBER: _number,
+    FieldType.BOOLEAN: _boolean,
+    FieldType.DATE: _date,
+    FieldType.DATETIME: _datetime,
+    FieldType.MAP: _map,
+}
