@@ -320,6 +320,12 @@ def _mapping(con: Connection, keys: pa.Table) -> dict[int, int]:
     return dict(zip(found["identity_key"].tolist(), found["profile_id"].tolist(), strict=True))
 
 
+def newest_key(con: Connection) -> int:
+    """The newest identity key stored (0: none): keys are numbered in order of arrival."""
+    ((newest,),) = con.execute("SELECT coalesce(max(identity_key), 0) FROM identities").fetchall()
+    return int(newest)
+
+
 def summary(con: Connection) -> GraphSummary:
     """The resolved graph's sizes, as ``resolve_profiles`` reports them."""
     row = con.execute(

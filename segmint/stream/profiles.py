@@ -76,20 +76,24 @@ def load_profiles(
     *,
     until: datetime | None = None,
     realized: dict[int, frozenset[str]] | None = None,
+    made_after: int | None = None,
 ) -> dict[int, ProfileData]:
     """The profiles under the default merge policy (a profile with no data is empty).
     ``realized`` replaces the ledger's segments (ids and names) per profile, e.g. a batch
-    result at ``until``."""
-    if not profile_ids:
-        return {}
-    policy = catalog.merge_policy(con, None)
-    con.register(_WANTED, pa.table({"id": pa.array(sorted(profile_ids), pa.int64())}))
-    try:
-        attributes = _attributes(con, policy, columns) if columns.profile else {}
-        events = _events(con, policy, columns, until)
-        segments = realized if realized is not None else _realized(con)
-    finally:
-        con.unregister(_WANTED)
+    result at ``until``. ``made_after``: the newest identity key stored before the events
+    being stored; a profile named by a newer key holds only identities made since (a profile
+    is named by its oldest), so nothing of it is stored but those events, and it is not read
+    (a new visitor's first event reads nothing)."""
+    stored = sorted(p for p in profile_ids if made_after is None or p <= made_after)
+    attributes: dict[int, dict[str, object]] = {}
+    events: dict[int, list[dict[str, object]]] = {}
+    segments = realized or {}
+    if stored:
+        policy = catalog.merge_policy(con, None)
+        with registered(con, _WANTED, pa.table({"id": pa.array(stored, pa.int64())})):
+            attributes = _attributes(con, policy, columns) if columns.profile else {}
+            events = _events(con, policy, columns, until)
+            segments = realized if realized is not None else _realized(con)
     return {
         key: ProfileData(
             attributes.get(key, {}), events.get(key, []), segments.get(key, frozenset())

@@ -35,7 +35,7 @@ from segmint.schema.arrow import IDENTITY_MAP
 from segmint.store import catalog, definitions
 from segmint.store.catalog import Stitching
 from segmint.store.event_ids import StoredEventIds
-from segmint.store.identities import KnownIdentities
+from segmint.store.identities import KnownIdentities, newest_key
 from segmint.store.profiles import profiles_of_keys_sql
 from segmint.store.workspace import Workspace
 from segmint.stream.child import ChildProcessor
@@ -386,6 +386,7 @@ class EventStream:
         (both without the piece's events, fed next). ``piece``: the commit's input offset and
         the piece's number, which name its batches."""
         self._storing = {stamp(record) for record in records}
+        newest = newest_key(self.workspace.con)
         by_dataset: dict[str, list[Record]] = {name: [] for name in into}
         for name, record in zip(into, records, strict=False):
             by_dataset[name].append(record)
@@ -403,7 +404,8 @@ class EventStream:
                 stored_before=stored_before,
             )
             moved, stored_before = moved | stored.resolution.moved, 0
-        self._prepare(records, self._regraphed(moved, self._linked_at(records)) if moved else set())
+        again = self._regraphed(moved, self._linked_at(records)) if moved else set()
+        self._prepare(records, again, newest)
 
     def _group(self, calls: list[list[Record]]) -> tuple[list[list[Record]], list[tuple[int, int]]]:
         """Each call's records to store, and its (added, duplicates) as if committed one after
@@ -444,10 +446,10 @@ class EventStream:
         digest = hashlib.sha256(f"stream:{self.name}:{offset}{tail}".encode()).hexdigest()
         return f"{dataset}-{digest[:24]}"
 
-    def _prepare(self, records: list[Record], again: set[int]) -> None:
-        """Resolve the piece's primary identities not resolved before to profiles in one
-        query, remember newly touched profiles, and read in one go the ones not in memory yet
-        and those a merge changed (``again``), holding these now."""
+    def _prepare(self, records: list[Record], again: set[int], newest: int) -> None:
+        """Resolve the piece's primary identities not resolved before to profiles, remember
+        newly touched profiles, and read in one go the ones not in memory yet and those a merge
+        changed (``again``), holding these now; none made after ``newest`` (a key) is read."""
         con = self.workspace.con
         wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
@@ -460,7 +462,7 @@ class EventStream:
             self._touched |= new
         profiles = {self._profile_of[pair] for pair in wanted}
         missing = profiles.difference(self.processor.profiles) | again
-        self._loaded = load_profiles(con, missing, self._columns)
+        self._loaded = load_profiles(con, missing, self._columns, made_after=newest)
         for key in sorted(again):
             self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
 
@@ -473,8 +475,7 @@ class EventStream:
         linking = linking_names(records)
         if not linking:
             return []
-        con = self.workspace.con
-        return cuts(records, *named_profiles(con, self._policy, linking), self._cap)
+        return cuts(records, *named_profiles(self.workspace.con, self._policy, linking), self._cap)
 
     def _linked_at(self, records: list[Record]) -> datetime:
         """When a piece's links apply: at its first event if that links identities (a merge
