@@ -93,7 +93,8 @@ def load_profiles(
         with registered(con, _WANTED, pa.table({"id": pa.array(stored, pa.int64())})):
             attributes = _attributes(con, policy, columns) if columns.profile else {}
             events = _events(con, policy, columns, until)
-            segments = realized if realized is not None else _realized(con)
+            if realized is None:
+                segments = _realized(con)
     return {
         key: ProfileData(
             attributes.get(key, {}), events.get(key, []), segments.get(key, frozenset())
