@@ -6,8 +6,10 @@ events arrive out of order."""
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +17,11 @@ from hypothesis import strategies as st
 
 from segmint.demo.segments import DEMO_SEGMENTS
 from segmint.evaluate.edge import EdgeSegments
-from segmint.evaluate.edge.compiler import truth, value
+from segmint.evaluate.edge.compiler import _DIRECT, leaves_to_flip, truth, value
+from segmint.evaluate.edge.context import TICK
 from segmint.evaluate.edge.ranges import KeptSelection, windowed
-from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.reference import ProfileData, evaluate
+from segmint.evaluate.streaming import Processor
 from segmint.evaluate.streaming.state import ProfileState
 from segmint.plan.nodes import Aggregate, And, Compare, Not, Quantify
 from tests.conformance.strategies import EVENT_TYPES, Data, as_of_instants, data_sets
@@ -28,6 +32,7 @@ from tests.edge.profiles import (
     profiles_of,
     reference_members,
 )
+from tests.evaluate.helpers import plan
 from tests.plan.test_roundtrip import tails
 
 _SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -199,3 +204,96 @@ def test_an_event_after_a_moving_end_enters_on_time(text: str, members: list[int
         assert reference_members(plans, ProfileData({}, list(state.events)), as_of) == (
             {"s0"} if expected else set()
         )
+
+
+_OPS = st.sampled_from(["=", "!=", "<", ">", "<=", ">="])
+_THRESHOLDS = st.one_of(
+    st.integers(-3, 12),
+    st.integers(-6, 24).map(lambda half: half / 2),
+    st.sampled_from([math.inf, -math.inf, math.nan]),
+)
+
+
+@given(op=_OPS, number=_THRESHOLDS, held=st.integers(1, 30))
+def test_leaves_to_flip_finds_the_first_leaving_that_changes_the_comparison(
+    op: str, number: float, held: int
+) -> None:
+    direct = _DIRECT[op]
+    changes = [
+        gone for gone in range(1, held + 1) if direct(held - gone, number) != direct(held, number)
+    ]
+    assert leaves_to_flip(direct, number)(held) == (changes[0] if changes else held)
+
+
+CLICKED = 'eventType = "directMarketing.emailClicked"'
+
+
+@pytest.mark.parametrize(
+    ("text", "flipping"),
+    [
+        (f"xEvent[{CLICKED} and timestamp occurs <= 14 days before now].count() >= 2", 3),
+        (f"xEvent[{CLICKED} and timestamp occurs <= 14 days before now].count() > 0", 4),
+        (f"exists X from xEvent where X.{CLICKED} and X.timestamp occurs <= 14 days before now", 4),
+        (f"not (xEvent[{CLICKED} and timestamp occurs <= 14 days before now].count() < 3)", 2),
+    ],
+)
+def test_a_member_is_next_evaluated_when_its_membership_can_change(
+    text: str, flipping: int
+) -> None:
+    """A profile with four clicks a day apart: its timer is set for the click whose leaving
+    the 14 days flips the answer, not for the first to leave, which changes only the count."""
+    processor = Processor(EdgeSegments({"clickers": plan(text)}))
+    start = datetime(2026, 3, 1)
+    clicks = [
+        {"_id": f"c{day}", "eventType": "directMarketing.emailClicked",
+         "timestamp": start + timedelta(days=day)}
+        for day in range(4)
+    ]  # fmt: skip
+    processor.resume(start + timedelta(days=3), None)
+    processor.add_profile("p1", ProfileData({}, clicks))
+    assert processor.members("p1") == {"clickers"}
+    leaves = start + timedelta(days=flipping - 1 + 14) + TICK
+    assert processor.next_due("p1") == leaves
+    processor.advance(leaves - TICK)
+    assert processor.members("p1") == {"clickers"}
+    processor.advance(leaves)
+    assert processor.members("p1") == frozenset()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    op=_OPS,
+    number=st.integers(0, 4),
+    days=st.integers(1, 6),
+    hours=st.lists(st.integers(0, 12 * 24), min_size=1, max_size=8).map(sorted),
+    checkpoints=st.lists(st.integers(0, 20 * 24), min_size=1, max_size=6, unique=True).map(sorted),
+    loaded=st.integers(0, 8),
+)
+def test_a_windowed_count_changes_on_time_as_its_events_leave(
+    op: str, number: int, days: int, hours: list[int], checkpoints: list[int], loaded: int
+) -> None:
+    """A streamed profile holding several events of a trailing window, the first ``loaded``
+    of them known before the stream: at every checkpoint its membership is the reference's,
+    however many of them must leave before the comparison changes."""
+    text = f"xEvent[{CLICKED} and timestamp occurs <= {days} days before now].count() {op} {number}"
+    segment = plan(text)
+    start = datetime(2026, 3, 1)
+    clicks: list[dict[str, Any]] = [
+        {"_id": f"c{at}", "eventType": "directMarketing.emailClicked",
+         "timestamp": start + timedelta(hours=hour, milliseconds=at)}
+        for at, hour in enumerate(hours)
+    ]  # fmt: skip
+    processor = Processor(EdgeSegments({"s": segment}), resolve=lambda event: "p1")
+    instants = [start + timedelta(hours=hour, microseconds=7) for hour in checkpoints]
+    known = [click for click in clicks[:loaded] if click["timestamp"] <= instants[0]]
+    pending = clicks[len(known) :]
+    processor.resume(instants[0], None)
+    processor.add_profile("p1", ProfileData({}, known))
+    for checkpoint in instants:
+        arrived = [click for click in pending if click["timestamp"] <= checkpoint]
+        processor.feed(arrived)
+        pending = pending[len(arrived) :]
+        processor.advance(checkpoint)
+        seen = [click for click in clicks if click["timestamp"] <= checkpoint]
+        expected = evaluate(segment, ProfileData({}, seen), checkpoint)
+        assert ("s" in processor.members("p1")) == expected, checkpoint

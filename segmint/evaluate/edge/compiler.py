@@ -9,6 +9,7 @@ binding an item costs no dict copy.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from collections.abc import Callable
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 from segmint.evaluate import builtins
 from segmint.evaluate.edge.context import TICK, UNSET, Context, Env, Test, either, every, restore
 from segmint.evaluate.edge.memo import Version, memoized
-from segmint.evaluate.edge.ranges import KeptSelection, Select, measured, windowed
+from segmint.evaluate.edge.ranges import KeptSelection, Leaving, Select, measured, windowed
 from segmint.evaluate.edge.sequence import compile_sequence
 from segmint.evaluate.edge.types import Types, reads
 from segmint.evaluate.edge.windows import CompiledWindow
@@ -303,6 +304,9 @@ def _compare(node: Compare) -> Test:
     if node.op == "=" and isinstance(node.right, Literal) and isinstance(node.right.value, str):
         return _equals_text(value(node.left), node.right.value)
     if isinstance(node.right, Literal) and type(node.right.value) in _NUMBERS:
+        counted = _count_against(node, node.right.value)
+        if counted is not None:
+            return counted
         return _against_number(value(node.left), node.op, node.right.value)
     op, left, right = node.op, value(node.left), value(node.right)
 
@@ -341,6 +345,46 @@ def _against_number(subject: Fn, op: str, number: Any) -> Test:
         return semantics.compare(op, found, number)
 
     return run
+
+
+def _count_against(node: Compare, number: Any) -> Test | None:
+    """``count op number`` for a count read through a kept selection (None: not one). In a
+    trailing window its events leave in order and only the one whose leaving flips the
+    comparison is noted: a member of "3+ purchases in 90 days" holding five is next evaluated
+    when the third of them leaves, not at each leaving."""
+    count = node.left
+    if not isinstance(count, Aggregate) or count.function != "count" or count.value is not None:
+        return None
+    select = windowed(count, truth, value)
+    if not isinstance(select, KeptSelection):
+        return None
+    generic, direct = _against_number(value(count), node.op, number), _DIRECT[node.op]
+    leaving = leaves_to_flip(direct, number)
+
+    def run(c: Context, e: Env) -> bool:
+        found = select.count(c, e, leaving)
+        return direct(found, number) if found is not None else generic(c, e)
+
+    return memoized(node, run, select.version)
+
+
+def leaves_to_flip(direct: Callable[[Any, Any], bool], number: Any) -> Leaving:
+    """How many of the events a count holds must leave before ``count op number`` changes
+    (all of them when it never does). Its truth is the same for every count up to
+    ``floor(number) - 1`` and for every count from ``floor(number) + 1``: only the counts
+    around the threshold, or the next one down, can differ."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return _every_one
+    base = math.floor(number)
+
+    def leaving(held: int) -> int:
+        now = direct(held, number)
+        for remaining in (base + 1, base, base - 1) if held > base + 1 else (held - 1, held - 2):
+            if 0 <= remaining < held and direct(remaining, number) != now:
+                return held - remaining
+        return held
+
+    return leaving
 
 
 def _equals_text(subject: Fn, text: str) -> Test:
@@ -421,7 +465,7 @@ def _quantify(node: Quantify) -> Test:
     counted = select if isinstance(select, KeptSelection) else None
 
     def run(c: Context, e: Env) -> bool:
-        if counted is not None and (count := counted.count(c, e)) is not None:
+        if counted is not None and (count := counted.count(c, e, _every_one)) is not None:
             return count > 0
         if select is not None and (kept := select(c, e)) is not None:
             return bool(kept)
@@ -436,6 +480,11 @@ def _quantify(node: Quantify) -> Test:
         return result
 
     return memoized(node, run, _kept_version(select))
+
+
+def _every_one(held: int) -> int:
+    """An ``exists`` changes as its events leave only when the last of them does."""
+    return held
 
 
 def _kept_version(*selections: Select | None) -> Version | None:

@@ -47,6 +47,9 @@ from segmint.plan.nodes import (
 
 #: The items a condition keeps, in order; None when the generic path must answer.
 Select = Callable[[Context, Env], list[Any] | None]
+#: Given how many events a selection holds, how many must leave it before what is read from
+#: it changes (from 1 to all of them: all when nothing changes as they leave).
+Leaving = Callable[[int], int]
 
 
 def windowed(
@@ -222,14 +225,21 @@ class KeptSelection:
         memo[self.partial_name] = (kept.moved, lo, hi, partial)
         return semantics.finish(function, partial)
 
-    def count(self, c: Context, e: Env) -> int | None:
-        """How many events the selection holds, without listing them (None: ask ``self``)."""
-        found = self._range(c, e) if c.kept is not None else None
+    def count(self, c: Context, e: Env, leaving: Leaving | None = None) -> int | None:
+        """How many events the selection holds, without listing them (None: ask ``self``).
+        ``leaving``: for a truth read from the count, how many of its events must leave the
+        window before that truth changes; the instant the last of those leaves is noted, not
+        the instant the count first changes."""
+        found = self._range(c, e, leaving) if c.kept is not None else None
         return None if found is None else found[2] - found[1]
 
-    def _range(self, c: Context, e: Env) -> tuple[_Kept, int, int] | None:
+    def _range(
+        self, c: Context, e: Env, leaving: Leaving | None = None
+    ) -> tuple[_Kept, int, int] | None:
         """The kept events and the positions of those selected, from ``lo`` to ``hi``; None
-        when the window has no closed form here (the generic path answers)."""
+        when the window has no closed form here (the generic path answers). In a trailing
+        window every selected event is inside and they leave in key order, so ``leaving``
+        picks the one whose leaving is noted."""
         kept, window = self._caught_up(c), self.window
         visible = bisect_right(kept.keys, (c.as_of, LAST))
         if window is None:
@@ -240,8 +250,11 @@ class KeptSelection:
             return None
         c.note(c.upcoming)
         lo, hi = span
-        if lo < hi and not window.holds(c, e, kept.keys[lo][0]):
-            lo += 1
+        if lo < hi:
+            if leaving is not None and window.trailing_start(c.as_of) is not None:
+                window.holds(c, e, kept.keys[lo + leaving(hi - lo) - 1][0])
+            elif not window.holds(c, e, kept.keys[lo][0]):
+                lo += 1
         return kept, lo, hi
 
 
