@@ -78,7 +78,9 @@ class EdgeSegments:
                 found[segment] = outcome = self._test(segment, context)
                 self._realize(segment, outcome.member, context)
             return found
-        wanted = set(targets).difference(settled)
+        wanted = set(targets)
+        if settled:
+            wanted.difference_update(settled)
         known = known or {}
         if not wanted and not known:  # nothing to evaluate or to take: every target settled
             return found
@@ -86,7 +88,7 @@ class EdgeSegments:
         # Visit in evaluation order only what is wanted (a position heap: a segment using one
         # that changed joins later) or known; with many segments most are neither.
         position = self._position
-        pending = [position[s] for s in wanted.union(known)]
+        pending = [position[s] for s in (wanted.union(known) if known else wanted)]
         heapify(pending)
         while pending:
             segment = self.order[heappop(pending)]

@@ -118,8 +118,18 @@ class Processor:
         types = {s: event_types(segments.plans[s].root) for s in segments.order}
         self._typed = {s: t for s, t in types.items() if t is not None}
         self._any = {s for s, t in types.items() if t is None}
-        self._affected: dict[tuple[str, bool], Affected] = {}
-        self._time_ways = {s: time_polarity(segments.plans[s].root) for s in segments.order}
+        #: ``affected`` by event type: for any event, and for one after every event held.
+        self._affected: dict[bool, dict[str, Affected]] = {False: {}, True: {}}
+        #: By membership, the segments whose answer stays as it is until an event arrives or
+        #: becomes visible (``time_polarity``): their time-driven re-evaluations change nothing.
+        ways = {s: time_polarity(segments.plans[s].root) for s in segments.order}
+        self._steady = {
+            member: frozenset(
+                s for s, way in ways.items()
+                if way is Polarity.NONE or way is (Polarity.UP if member else Polarity.DOWN)
+            )
+            for member in (True, False)
+        }  # fmt: skip
         #: The outcomes of a blank profile that never change with no event (``_from_blank``).
         self._blank: dict[str, Outcome] | None = None
         #: Per profile, the segments (and WAKE) a timer was ever set for: all that may be due.
@@ -202,9 +212,10 @@ class Processor:
         """Move the clock to ``to`` (never back), firing every timer due by then in order."""
         if self.clock is None or to > self.clock:
             self.clock = to
-        fresh, self._fresh = self._fresh, []
-        for key in fresh:
-            self._evaluate(key, self.segments.order, self.clock)
+        if self._fresh:
+            fresh, self._fresh = self._fresh, []
+            for key in fresh:
+                self._evaluate(key, self.segments.order, self.clock)
         while (due := self.timers.pop(to)) is not None:
             at, (key, segment) = due
             if segment == WAKE:
@@ -282,7 +293,8 @@ class Processor:
         """The segments an event of this type can change, and which way; ``latest``: for an
         event after every one its profile holds, which leaves some segments as they are (a
         chain it cannot complete)."""
-        found = self._affected.get((event_type, latest))
+        known = self._affected[latest]
+        found = known.get(event_type)
         if found is None:
             direct = self._any | {s for s, t in self._typed.items() if event_type in t}
             ways = {
@@ -291,7 +303,7 @@ class Processor:
             }
             if latest:
                 direct = {s for s in direct if ways[s] is not Polarity.NONE}
-            found = self._affected[(event_type, latest)] = Affected(
+            found = known[event_type] = Affected(
                 frozenset(direct),
                 frozenset(s for s, way in ways.items() if way is Polarity.UP),
                 frozenset(s for s, way in ways.items() if way is Polarity.DOWN),
@@ -311,9 +323,10 @@ class Processor:
         state = self.profiles[key]
         self._evaluated.add(key)
         outcomes = self.segments.outcomes(state.data(), at, targets, settled, known)
+        steady = self._steady
         for segment, outcome in outcomes.items():
             hint = outcome.hint
-            if hint is not None and self._settles(segment, outcome.member):
+            if hint is not None and segment in steady[outcome.member]:
                 hint = state.index.upcoming(at)
             if from_timer and hint is not None and hint - at <= _INSTANT:
                 hint = at + MIN_TIMER_STEP  # `now` used as a plain value changes every instant
@@ -324,12 +337,6 @@ class Processor:
             status = "entered" if outcome.member else "exited"
             trigger = Trigger.CLOCK if from_timer else Trigger.EVENT
             self._emit(Transition(key, segment, status, at, trigger=trigger))
-
-    def _settles(self, segment: str, member: bool) -> bool:
-        """Whether the segment's answer stays as it is until an event arrives or becomes
-        visible (``time_polarity``): its time-driven re-evaluations would change nothing."""
-        way = self._time_ways[segment]
-        return way is Polarity.NONE or way is (Polarity.UP if member else Polarity.DOWN)
 
     def _emit(self, transition: Transition) -> None:
         for subscriber in self._subscribers:
