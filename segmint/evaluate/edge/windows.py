@@ -112,6 +112,9 @@ class CompiledWindow:
         self.fixed = all(
             not depends_on_time(b.anchor) for b in bounds if id(b.anchor) in self.anchors
         )
+        #: Whether no bound moves as as_of advances (each on an expression of the events or
+        #: attributes that does not read the time): an instant is in or out for good.
+        self.still = self.fixed and all(id(b.anchor) in self.anchors for b in bounds)
         #: Each moving bound's offset from its grid's floor, once found: constant while the
         #: closed form holds, so a later instant needs only the floor (``moving``).
         self._offsets: dict[int, tuple[timedelta, str]] = {}
