@@ -64,7 +64,7 @@ def measured(
 ) -> KeptSelection | None:
     """The kept selection of an aggregate whose measure reads only the item, keeping the
     measure's values to aggregate them (``KeptSelection.aggregate``), if its shape allows."""
-    if node.value is None or not _fixed(node.value, node.var):
+    if node.value is None or not item_only(node.value, node.var):
         return None
     found = _selection(node, truth, value, value(node.value))
     return found if isinstance(found, KeptSelection) else None
@@ -81,7 +81,7 @@ def _selection(
         return None
     parts = condition.items if isinstance(condition, And) else (condition,)
     found = [i for i, part in enumerate(parts) if isinstance(part, Occurs)]
-    if not found and all(_fixed(p, node.var) for p in parts):
+    if not found and all(item_only(p, node.var) for p in parts):
         return KeptSelection(node, types, None, parts, truth, None, measure)
     if len(found) != 1:
         return None
@@ -123,7 +123,7 @@ def _selection(
         restore(e, var, old)
         return kept
 
-    if all(_fixed(part, var) for part in others):
+    if all(item_only(part, var) for part in others):
         plain = None if measure is not None else select
         return KeptSelection(node, types, window, others, truth, plain, measure)
     return None if measure is not None else select
@@ -260,7 +260,7 @@ class KeptSelection:
         return kept, lo, hi
 
 
-def _fixed(node: Node, var: str) -> bool:
+def item_only(node: Node, var: str) -> bool:
     """Whether ``node`` reads only the item ``var`` and not the time: its value for an event
     never changes."""
     return _own_only(node, var) and not depends_on_time(node)

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.evaluator import Outcome
 from segmint.evaluate.reference import ProfileData
+from segmint.evaluate.streaming.admission import Admission, admission
 from segmint.evaluate.streaming.index import event_types
 from segmint.evaluate.streaming.polarity import Polarity, segment_polarity, time_polarity
 from segmint.evaluate.streaming.state import Event, ProfileState
@@ -41,12 +42,21 @@ _INSTANT = timedelta(microseconds=1)
 
 
 class Affected(NamedTuple):
-    """The segments reading events of one type, and those one more such event can only make
-    true (``up``) or only make false (``down``)."""
+    """The segments reading events of one type, those one more such event can only make true
+    (``up``) or only make false (``down``), and the tests on its fields that it must pass to
+    change some of them (``admission``)."""
 
     segments: frozenset[str]
     up: frozenset[str]
     down: frozenset[str]
+    tests: Mapping[str, Admission]
+
+    def admitted(self, event: Event) -> Collection[str]:
+        """The segments this event can change."""
+        tests = self.tests
+        if not tests:
+            return self.segments
+        return {s for s in self.segments if s not in tests or tests[s](event)}
 
 
 class Clock(StrEnum):
@@ -265,12 +275,13 @@ class Processor:
         if stamp <= self.clock:
             if held is None or stamp > held:
                 affected = self.affected(kind, latest=True)
+            targets = affected.admitted(event)
             members = state.members
             settled = (affected.up & members) | (affected.down - members)
-            if affected.segments:
-                self._evaluate(key, affected.segments, self.clock, settled=settled)
+            if targets:
+                self._evaluate(key, targets, self.clock, settled=settled)
             return
-        for segment in affected.segments:
+        for segment in affected.admitted(event):
             pending = self.timers.due((key, segment))
             self._arm(key, segment, stamp if pending is None else min(pending, stamp))
 
@@ -303,10 +314,12 @@ class Processor:
             }
             if latest:
                 direct = {s for s in direct if ways[s] is not Polarity.NONE}
+            tests = {s: admission(self.segments.plans[s].root, event_type) for s in direct}
             found = known[event_type] = Affected(
                 frozenset(direct),
                 frozenset(s for s, way in ways.items() if way is Polarity.UP),
                 frozenset(s for s, way in ways.items() if way is Polarity.DOWN),
+                {s: test for s, test in tests.items() if test is not None},
             )
         return found
 
