@@ -38,10 +38,15 @@ _CHECKPOINTS = st.lists(
 ).map(sorted)
 
 
+#: Where a streamed event carries its profile until the processor resolves it (and removes
+#: it): a key no schema field has, unlike ``device``, an XDM field a definition may read.
+OWNER = "__owner"
+
+
 def stream_order(data: Data, seed: int) -> list[dict[str, object]]:
     """The events in time order, then shuffled locally: never later than the lateness."""
     events = sorted(
-        ({**normalised(raw, SchemaClass.EVENT), "device": device_of(raw)} for raw in data.events),
+        ({**normalised(raw, SchemaClass.EVENT), OWNER: device_of(raw)} for raw in data.events),
         key=lambda e: e["timestamp"],  # type: ignore[arg-type,return-value]
     )
     shaken = random.Random(seed)
@@ -60,7 +65,7 @@ def run_stream(
     processor = Processor(
         edge,
         lateness=LATENESS,
-        resolve=lambda event: str(event.pop("device")),
+        resolve=lambda event: str(event.pop(OWNER)),
     )
     transitions: list[Transition] = []
     processor.subscribe(transitions.append)
