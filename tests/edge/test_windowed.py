@@ -260,28 +260,53 @@ def test_a_member_is_next_evaluated_when_its_membership_can_change(
     assert processor.members("p1") == frozenset()
 
 
+def _abandoned(days: int) -> str:
+    """A click in the window with no checkout after it: an ``exists`` whose condition reads
+    other events, so its selection is not kept (the generic bisect path)."""
+    return (
+        f"exists X from xEvent where X.{CLICKED} and X.timestamp occurs <= {days} days before "
+        'now and not (exists Y from xEvent where Y.eventType = "commerce.checkouts" and '
+        "Y.timestamp occurs after X.timestamp)"
+    )
+
+
 @settings(max_examples=200, deadline=None)
 @given(
+    shape=st.sampled_from(["count", "abandoned"]),
     op=_OPS,
     number=st.integers(0, 4),
     days=st.integers(1, 6),
-    hours=st.lists(st.integers(0, 12 * 24), min_size=1, max_size=8).map(sorted),
+    arrivals=st.lists(
+        st.tuples(st.integers(0, 12 * 24), st.integers(0, 4)), min_size=1, max_size=8
+    ).map(sorted),
     checkpoints=st.lists(st.integers(0, 20 * 24), min_size=1, max_size=6, unique=True).map(sorted),
     loaded=st.integers(0, 8),
 )
 def test_a_windowed_count_changes_on_time_as_its_events_leave(
-    op: str, number: int, days: int, hours: list[int], checkpoints: list[int], loaded: int
+    shape: str,
+    op: str,
+    number: int,
+    days: int,
+    arrivals: list[tuple[int, int]],
+    checkpoints: list[int],
+    loaded: int,
 ) -> None:
-    """A streamed profile holding several events of a trailing window, the first ``loaded``
-    of them known before the stream: at every checkpoint its membership is the reference's,
-    however many of them must leave before the comparison changes."""
-    text = f"xEvent[{CLICKED} and timestamp occurs <= {days} days before now].count() {op} {number}"
+    """A streamed profile holding several events of a trailing window (clicks, and one in
+    five a checkout), the first ``loaded`` of them known before the stream: at every
+    checkpoint its membership is the reference's, however many of them must leave before the
+    answer changes."""
+    text = (
+        f"xEvent[{CLICKED} and timestamp occurs <= {days} days before now].count() {op} {number}"
+        if shape == "count"
+        else _abandoned(days)
+    )
     segment = plan(text)
     start = datetime(2026, 3, 1)
     clicks: list[dict[str, Any]] = [
-        {"_id": f"c{at}", "eventType": "directMarketing.emailClicked",
+        {"_id": f"c{at}",
+         "eventType": "commerce.checkouts" if kind == 0 else "directMarketing.emailClicked",
          "timestamp": start + timedelta(hours=hour, milliseconds=at)}
-        for at, hour in enumerate(hours)
+        for at, (hour, kind) in enumerate(arrivals)
     ]  # fmt: skip
     processor = Processor(EdgeSegments({"s": segment}), resolve=lambda event: "p1")
     instants = [start + timedelta(hours=hour, microseconds=7) for hour in checkpoints]

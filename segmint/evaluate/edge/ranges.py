@@ -100,6 +100,10 @@ def _selection(
         every([truth(p) for p in parts[at + 1 :]]),
     )
 
+    #: An ``exists`` changes as its events leave a trailing window (every event of its span
+    #: inside) only when the last it keeps leaves: that one has the window tested, noting when.
+    existence = isinstance(node, Quantify)
+
     def select(c: Context, e: Env) -> list[Any] | None:
         if not c.index.timed:
             return None
@@ -109,7 +113,8 @@ def _selection(
             return None
         c.note(c.upcoming)
         old = e.get(var, UNSET)
-        kept, tested = [], False
+        last = existence and window.trailing_start(c.as_of) is not None
+        kept, tested = [], last
         for event in events[span[0] : span[1]]:
             e[var] = event
             if not before(c, e):
@@ -120,6 +125,9 @@ def _selection(
                     continue
             if after(c, e):
                 kept.append(event)
+        if last and kept:
+            e[var] = kept[-1]
+            test(c, e)
         restore(e, var, old)
         return kept
 
