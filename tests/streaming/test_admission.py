@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from segmint.demo.segments import DEMO_SEGMENTS
@@ -18,9 +18,9 @@ from segmint.evaluate.reference import ProfileData, evaluate
 from segmint.evaluate.streaming import Processor
 from segmint.evaluate.streaming.admission import admission
 from segmint.schema.model import SchemaClass
-from tests.conformance.strategies import Data, as_of_instants, data_sets, definitions, events
+from tests.conformance.strategies import Data
 from tests.edge.profiles import normalised
-from tests.streaming.test_polarity import _bound, _first_profile
+from tests.streaming.test_polarity import ONE_MORE_EVENT, SETTINGS, _bound, _first_profile
 
 DEMO = {spec.name: spec.pql for spec in DEMO_SEGMENTS}
 PURCHASE, SEARCH = "commerce.purchases", "search"
@@ -81,14 +81,8 @@ def test_a_chain_admits_an_event_passing_some_step() -> None:
         assert _admits(text, SEARCH, {"search": {"keywords": keywords}}) is expected
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    data_sets(),
-    st.one_of(definitions("events"), definitions("chains")),
-    as_of_instants(),
-    events("extra", "d0"),
-    st.integers(0, 60 * 24 * 30),
-)
+@SETTINGS
+@given(*ONE_MORE_EVENT, st.integers(0, 60 * 24 * 30))
 def test_an_event_turned_away_changes_nothing(
     data: Data, text: str, as_of: datetime, raw: dict[str, object], minutes: int
 ) -> None:

@@ -97,6 +97,11 @@ def test_shapes(text: str, expected: Polarity) -> None:
     assert segment_polarity(plan(text).root, SEARCH) is expected
 
 
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Random definitions reading events: counts, sums, quantifiers, chains, mixed with others.
+EVENT_DEFINITIONS = st.one_of(definitions("events"), definitions("chains"))
+
+
 def _bound(text: str) -> Plan:
     """The definition bound, or the example rejected (a random text may not bind)."""
     try:
@@ -120,13 +125,12 @@ def _check_moved(way: Polarity, before: bool, after: bool) -> None:
         assert before or not after
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    data_sets(),
-    st.one_of(definitions("events"), definitions("chains")),
-    as_of_instants(),
-    events("extra", "d0"),
-)
+#: A profile, a definition reading events, an instant and one more event of the profile.
+ONE_MORE_EVENT = (data_sets(), EVENT_DEFINITIONS, as_of_instants(), events("extra", "d0"))
+
+
+@SETTINGS
+@given(*ONE_MORE_EVENT)
 def test_polarity_holds(data: Data, text: str, as_of: datetime, raw: dict[str, object]) -> None:
     """With one more event of a type, an UP segment never goes from in to out, a DOWN one
     never from out to in, and a NONE one never changes (the analysis before the rule that
@@ -140,10 +144,10 @@ def test_polarity_holds(data: Data, text: str, as_of: datetime, raw: dict[str, o
     _check_moved(truth(root.root, str(extra["eventType"])), before, after)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@SETTINGS
 @given(
     data_sets(),
-    st.one_of(definitions("events"), definitions("chains")),
+    EVENT_DEFINITIONS,
     events("extra", "d0"),
     st.integers(1, 10**8),
     st.integers(0, 60 * 24 * 30),
@@ -164,7 +168,7 @@ def test_latest_polarity_holds(
         _check_moved(way, evaluate(root, profile, as_of), evaluate(root, grown, as_of))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@SETTINGS
 @given(
     data_sets(),
     st.one_of(windowed_texts(), definitions("events"), definitions("chains")),
