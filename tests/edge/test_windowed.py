@@ -282,7 +282,7 @@ def _abandoned(days: int) -> str:
     checkpoints=st.lists(st.integers(0, 20 * 24), min_size=1, max_size=6, unique=True).map(sorted),
     loaded=st.integers(0, 8),
 )
-def test_a_windowed_count_changes_on_time_as_its_events_leave(
+def test_a_windowed_answer_changes_on_time_as_its_events_leave(
     shape: str,
     op: str,
     number: int,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from segmint.evaluate.batch.walk import children_of
 from segmint.evaluate.edge.compiler import truth
 from segmint.evaluate.edge.context import Context, Test, every
 from segmint.evaluate.edge.ranges import item_only
@@ -44,16 +45,13 @@ def selections(node: Node) -> list[tuple[str, Node]] | None:
             found.append((node.var, node.condition))
         else:
             return None
-    for field in node.__dataclass_fields__:
-        child = getattr(node, field)
+    for child in children_of(node):
         if child is source and isinstance(source, Events):
             continue
-        for item in child if isinstance(child, tuple) else (child,):
-            if isinstance(item, Node):
-                inner = selections(item)
-                if inner is None:
-                    return None
-                found += inner
+        inner = selections(child)
+        if inner is None:
+            return None
+        found += inner
     return found
 
 
