@@ -270,15 +270,31 @@ def _abandoned(days: int) -> str:
     )
 
 
+def _windowed(shape: str, op: str, number: int, days: int) -> str:
+    """A trailing window of ``days`` over the clicks: their count, or the sum or average of
+    their amounts, against ``number``; or the "abandoned" ``exists``."""
+    window = f"{CLICKED} and X.timestamp occurs <= {days} days before now"
+    if shape == "count":
+        return f"xEvent[{window.replace('X.', '')}].count() {op} {number}"
+    if shape == "abandoned":
+        return _abandoned(days)
+    amounts = f"X.commerce.order.priceTotal over X from xEvent where X.{window}"
+    return f"{shape} {amounts} {op} {number}"
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    shape=st.sampled_from(["count", "abandoned"]),
+    shape=st.sampled_from(["count", "abandoned", "sum", "average"]),
     op=_OPS,
     number=st.integers(0, 4),
     days=st.integers(1, 6),
     arrivals=st.lists(
-        st.tuples(st.integers(0, 12 * 24), st.integers(0, 4)), min_size=1, max_size=8
-    ).map(sorted),
+        st.tuples(
+            st.integers(0, 12 * 24), st.integers(0, 4), st.one_of(st.none(), st.integers(-3, 5))
+        ),
+        min_size=1,
+        max_size=8,
+    ).map(lambda found: sorted(found, key=lambda arrival: arrival[0])),
     checkpoints=st.lists(st.integers(0, 20 * 24), min_size=1, max_size=6, unique=True).map(sorted),
     loaded=st.integers(0, 8),
 )
@@ -287,26 +303,22 @@ def test_a_windowed_answer_changes_on_time_as_its_events_leave(
     op: str,
     number: int,
     days: int,
-    arrivals: list[tuple[int, int]],
+    arrivals: list[tuple[int, int, int | None]],
     checkpoints: list[int],
     loaded: int,
 ) -> None:
-    """A streamed profile holding several events of a trailing window (clicks, and one in
-    five a checkout), the first ``loaded`` of them known before the stream: at every
-    checkpoint its membership is the reference's, however many of them must leave before the
-    answer changes."""
-    text = (
-        f"xEvent[{CLICKED} and timestamp occurs <= {days} days before now].count() {op} {number}"
-        if shape == "count"
-        else _abandoned(days)
-    )
-    segment = plan(text)
+    """A streamed profile holding several events of a trailing window (clicks with an amount,
+    some missing or negative, and one in five a checkout), the first ``loaded`` of them known
+    before the stream: at every checkpoint its membership is the reference's, however many of
+    them must leave before the answer changes."""
+    segment = plan(_windowed(shape, op, number, days))
     start = datetime(2026, 3, 1)
     clicks: list[dict[str, Any]] = [
         {"_id": f"c{at}",
          "eventType": "commerce.checkouts" if kind == 0 else "directMarketing.emailClicked",
-         "timestamp": start + timedelta(hours=hour, milliseconds=at)}
-        for at, (hour, kind) in enumerate(arrivals)
+         "timestamp": start + timedelta(hours=hour, milliseconds=at),
+         "commerce": {"order": {"priceTotal": amount}}}
+        for at, (hour, kind, amount) in enumerate(arrivals)
     ]  # fmt: skip
     processor = Processor(EdgeSegments({"s": segment}), resolve=lambda event: "p1")
     instants = [start + timedelta(hours=hour, microseconds=7) for hour in checkpoints]
