@@ -28,6 +28,7 @@ from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
 from segmint.membership.stream_ledger import Checkpoint, line_digest
 from segmint.store.catalog import now
+from segmint.stream.residency import DEFAULT_MAX_PROFILES
 from segmint.stream.service import RESUME_HINT, EventStream
 
 #: Lines per committed micro-batch, at most. A commit's cost is mostly per batch (a file
@@ -191,6 +192,12 @@ def stream_command(
     batch_size: int = typer.Option(
         BATCH, "--batch-size", min=1, help="Events per committed micro-batch."
     ),
+    max_profiles: int = typer.Option(
+        DEFAULT_MAX_PROFILES,
+        "--max-profiles",
+        min=1,
+        help="Profiles held in memory; the least recently used are read back when needed.",
+    ),
 ) -> None:
     """Replay events through the streaming processor: transitions as they happen, each
     recorded exactly once; a stopped stream resumes where it was committed."""
@@ -207,6 +214,7 @@ def stream_command(
         stream = EventStream(
             workspace, dataset, name=stream_name(source, name), clock=clock,
             lateness=timedelta(seconds=lateness), source="stdin" if source == "-" else source,
+            max_profiles=max_profiles,
         )  # fmt: skip
         if emit == "jsonl":
             stream.subscribe(lambda t: _print(stream.describe(t)))
@@ -226,7 +234,8 @@ def stream_command(
             stream.advance(until)
     if emit is None:
         since = f" (resumed after line {resumed})" if resumed else ""
-        console.print(f"{len(stream.processor.profiles)} profiles streamed{since}")
+        held = len(stream.processor.profiles)
+        console.print(f"{len(stream.streamed)} profiles streamed, {held} held in memory{since}")
 
 
 def _print(record: dict[str, object]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import accumulate, groupby, pairwise
 from operator import itemgetter
@@ -42,6 +42,7 @@ from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
 from segmint.stream.merges import cuts, linking_names
 from segmint.stream.profiles import Columns, load_profiles, named_profiles, profiles_of_keys
+from segmint.stream.residency import DEFAULT_MAX_PROFILES, Residency, Sleepers, drop_surplus
 
 Subscriber = Callable[[Transition], None]
 
@@ -125,9 +126,12 @@ class EventStream:
         source: str = "events",
         isolated: bool = False,
         every_dataset: bool = False,
+        max_profiles: int = DEFAULT_MAX_PROFILES,
     ) -> None:
         self.workspace, self.name = workspace, name
-        self._isolated = isolated
+        self._isolated, self._residency = isolated, Residency(max_profiles)
+        #: The latest the clock reaches in the call being committed (``_load``).
+        self._horizon = datetime.min
         con = workspace.con
         self._stored_ids = StoredEventIds(con)
         self.intakes = Intakes(con, name, dataset, source, every_dataset)
@@ -154,6 +158,8 @@ class EventStream:
         self._known: KnownIdentities = {}
         self._profile_of: dict[tuple[str, str], int] = {}
         self._touched: set[int] = set()
+        #: The profiles this object was given events of.
+        self.streamed: set[int] = set()
         #: Each profile's earliest timer as the store holds it (only changes are written),
         #: kept so that the earliest of all is found at once, however many profiles there are.
         self._dues: Timers[int] = Timers()
@@ -285,6 +291,7 @@ class EventStream:
             self.close()
             self.processor = self._restore()
             raise
+        drop_surplus(self._residency, self.processor, self._dues, self._sleepers)
         for transition in transitions:
             for subscriber in self._subscribers:
                 subscriber(transition)
@@ -433,9 +440,20 @@ class EventStream:
         return self._dues.next_due()
 
     def advance(self, to: datetime) -> Receipt:
-        """Move the clock to ``to`` (naive UTC), committing the transitions that fires."""
-        self.processor.advance(to)
-        return self.commit([], self.offset)
+        """Move the clock to ``to`` (naive UTC), committing the transitions that fires. The
+        profiles asleep whose timers fire are read back together, as many at a time as may be
+        held, each group committed (and dropped) before the next is read."""
+        transitions: list[Transition] = []
+        while True:
+            waking = self._sleepers.due_by(to, self.processor.profiles)
+            step = waking[-1][0] if len(waking) == self._sleepers.most else to
+            self._read({profile for _, profile in waking})
+            self._horizon = step
+            self.processor.advance(step)
+            receipt = self.commit([], self.offset)
+            transitions += receipt.transitions
+            if step == to:
+                return replace(receipt, transitions=transitions)
 
     def _batch_id(self, offset: int, piece: int, dataset: str) -> str:
         """The id of a commit's piece's batch of one dataset (the commit's input offset names
@@ -451,6 +469,7 @@ class EventStream:
         newly touched profiles, and read in one go the ones not in memory yet and those a merge
         changed (``again``), holding these now; none made after ``newest`` (a key) is read."""
         con = self.workspace.con
+        self._horizon = self._reach(records)
         wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
         if unknown:  # storing the piece keyed each of its names (``register``)
@@ -461,10 +480,19 @@ class EventStream:
             stream_ledger.touch(con, self.name, sorted(new))
             self._touched |= new
         profiles = {self._profile_of[pair] for pair in wanted}
+        self._residency.used(profiles)
+        self.streamed |= profiles
         missing = profiles.difference(self.processor.profiles) | again
         self._loaded = load_profiles(con, missing, self._columns, made_after=newest)
         for key in sorted(again):
             self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
+
+    def _reach(self, records: list[Record]) -> datetime:
+        """The latest the clock reaches as the records are fed."""
+        if self._clock is Clock.WALL:
+            return datetime.now(UTC).replace(tzinfo=None)
+        latest = max((record["timestamp"] for record in records), default=None)
+        return datetime.min if latest is None else latest - self._lateness
 
     def _cuts(self, records: list[Record]) -> list[int]:
         """Where the commit's records are cut into pieces, each stored and fed alone: at each
@@ -515,15 +543,21 @@ class EventStream:
         return self._profile_of[primary(event)]
 
     def _load(self, key: object) -> ProfileData:
-        """A profile ``_prepare`` read for the piece, else (one woken by its timer) read now;
-        as it was before the piece being stored: the processor is fed the piece's events one
-        call after the other, so a call is evaluated as if committed alone, not with the events
-        of the calls after it."""
+        """A profile ``_prepare`` read for the piece, else (one woken by its timer) read now,
+        with the others asleep whose timers fire by the horizon; as it was before the piece
+        being stored: the processor is fed the piece's events one call after the other, so a
+        call is evaluated as if committed alone, not with the events of the calls after it."""
         profile = int(str(key))
+        if profile not in self._loaded:
+            due = self._sleepers.due_by(self._horizon, self.processor.profiles)
+            self._read({profile, *(asleep for _, asleep in due)})
         found = self._loaded.pop(profile, None)
-        if found is None:
-            found = load_profiles(self.workspace.con, {profile}, self._columns).get(profile)
         return ProfileData() if found is None else self._unfed(found)
+
+    def _read(self, profiles: set[int]) -> None:
+        """Read these profiles from the store for the processor to load."""
+        if profiles:
+            self._loaded.update(load_profiles(self.workspace.con, profiles, self._columns))
 
     def _unfed(self, found: ProfileData) -> ProfileData:
         """A stored profile without the events of the piece being stored: they are fed next."""
@@ -552,8 +586,9 @@ class EventStream:
         self._pending.clear()
         self._written = 0
         processor = self.processor
-        evaluated = ((int(str(key)), due) for key, due in processor.evaluated().items())
-        dues = [(profile, due) for profile, due in evaluated if self._dues.due(profile) != due]
+        evaluated = {int(str(key)): due for key, due in processor.evaluated().items()}
+        self._residency.used(evaluated)
+        dues = [(key, due) for key, due in evaluated.items() if self._dues.due(key) != due]
         stream_ledger.save_timers(self.workspace.con, self.name, dues)
         for profile, due in dues:
             self._dues.set(profile, due)
@@ -593,8 +628,8 @@ class EventStream:
         processor.subscribe(self._pending.append)
         processor.resume(stream_ledger.recorded_until(con), self.checkpoint.latest)
         self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
-        self._dues = Timers()
+        self._dues, self._sleepers = Timers(), Sleepers(self._residency.limit)
         for key, due in stream_ledger.timers(con, self.name):
-            processor.sleep(key, due)
+            self._sleepers.add(processor, key, due)
             self._dues.set(key, due)
         return processor

@@ -106,18 +106,22 @@ def batches(events: Sequence[Event], cuts: set[int]) -> Iterator[Sequence[Event]
     return (events[start:end] for start, end in pairwise(edges))
 
 
-def history(template: Path, calls: Iterator[Sequence[Event]], cap: int = 50) -> list[Row]:
+def history(
+    template: Path, calls: Iterator[Sequence[Event]], cap: int = 50, held: int = 100
+) -> list[Row]:
     """The calls committed in order on a copy of the template (``cap``: identities per
-    profile), then the clock moved past every window: each transition as (identity, status,
-    instant). A profile is named by the identity whose key it bears."""
+    profile; ``held``: profiles the stream keeps in memory, checked after each commit), then
+    the clock moved past every window: each transition as (identity, status, instant). A
+    profile is named by the identity whose key it bears."""
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "ws"
         shutil.copytree(template, path)
         with Workspace.open(path) as workspace:
             workspace.use("prod")
-            stream = EventStream(workspace, "web", identity_cap=cap)
+            stream = EventStream(workspace, "web", identity_cap=cap, max_profiles=held)
             for call in calls:
                 stream.collect(call)
+                assert len(stream.processor.profiles) <= held
             stream.advance(END)
             return workspace.con.execute(
                 "SELECT x.id, h.status, h.changed_at FROM membership_history h "
@@ -145,6 +149,20 @@ def test_with_a_small_cap_the_history_does_not_depend_on_the_batches(
     identities (and their events) at that event, never from the start of its batch, and one
     the store refuses changes nothing, wherever the batch is cut."""
     same_in_any_batches(template, events, data, cap)
+
+
+@settings(max_examples=10, deadline=None)
+@given(events=sequences(SHARED, fewest=2), cap=st.sampled_from((2, 50)), held=st.integers(1, 2))
+def test_the_history_does_not_depend_on_how_many_profiles_stay_in_memory(
+    template: Path, events: list[Event], cap: int, held: int
+) -> None:
+    """Committed one by one holding one or two profiles in memory, the others dropped after
+    each commit and read back from the store when an event or their earliest timer wakes
+    them (merged, shed over the cap, or with events late or ahead of the clock), the same
+    entries and exits as holding every profile."""
+    one_by_one = set(range(1, len(events)))
+    every = history(template, batches(events, one_by_one), cap)
+    assert history(template, batches(events, one_by_one), cap, held) == every
 
 
 def test_an_identity_is_as_old_as_the_record_that_first_named_it(template: Path) -> None:

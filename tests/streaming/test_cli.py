@@ -70,6 +70,43 @@ def test_stream_enters_and_exits_on_time(tmp_path: Path) -> None:
     assert stored == (2,)
 
 
+def test_a_stream_holding_one_profile_in_memory_gives_the_same_transitions(
+    tmp_path: Path,
+) -> None:
+    """With ``--max-profiles 1``, after each one-event batch only the latest profile stays in
+    memory: the others exit on time all the same (read back from the store when their timer
+    is due), and a searcher searching again is read back with her first search."""
+    write_jsonl(tmp_path / "in.jsonl", [
+        event("a1", "2018-08-20T10:00:00Z", "search", email="ann@x.com"),
+        event("b1", "2018-08-21T10:00:00Z", "search", email="bob@x.com"),
+        event("c1", "2018-08-22T10:00:00Z", "pageView", email="carl@x.com"),
+        event("a2", "2018-08-26T10:00:00Z", "search", email="ann@x.com"),
+    ])  # fmt: skip
+    histories = {}
+    for held, summary in (
+        ("1", "3 profiles streamed, 1 held"),
+        ("100", "3 profiles streamed, 3 held"),
+    ):
+        ws = searchers(tmp_path / held)
+        result = CliRunner().invoke(
+            app, ["--workspace", str(ws), "stream", str(tmp_path / "in.jsonl"), "--dataset", "web",
+                  "--batch-size", "1", "--max-profiles", held, "--until", "2018-09-10"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(summary)
+        with Workspace.open(ws) as workspace:
+            workspace.use("prod")
+            histories[held] = workspace.con.execute(
+                "SELECT profile_id, status, changed_at, cause FROM membership_history "
+                "ORDER BY changed_at"
+            ).fetchall()
+    assert histories["1"] == histories["100"]
+    assert [(status, str(at)) for _, status, at, _ in histories["1"]] == [
+        ("realized", "2018-08-20 10:00:00"), ("realized", "2018-08-21 10:00:00"),
+        ("exited", "2018-08-28 10:00:00.000001"), ("exited", "2018-09-02 10:00:00.000001"),
+    ]  # fmt: skip
+
+
 def test_wall_clock_applies_events_at_the_time_they_arrive(tmp_path: Path) -> None:
     """With ``--clock wall`` the clock is the machine's: a search two days old enters at the
     moment it is streamed, one ten days old is already out of the 7-day window, and one stamped

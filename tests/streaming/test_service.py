@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +19,7 @@ from segmint.schema.fields import FieldType
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
 from segmint.store.workspace import Workspace
+from segmint.stream import service
 from segmint.stream.service import EventStream, Receipt
 from tests.conftest import count, event
 
@@ -274,6 +276,38 @@ def test_a_restart_reads_profiles_back_only_when_their_timer_fires(workspace: Wo
         assert [status for status, _ in history(workspace)] == ["realized", "exited"]
 
 
+def test_profiles_asleep_are_read_back_together_when_their_timers_fire(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Holding two profiles in memory, five searchers streamed one call each leave three
+    asleep (dropped after a commit); moving the clock past every window reads the sleepers
+    back two at a time (as many as may be held), each group committed before the next is
+    read, and the two then least recently used dropped (so they sleep and are read back in
+    turn): memory stays bounded, and each exits when its own window lapses."""
+    reads: list[set[int]] = []
+    loading = service.load_profiles
+
+    def counted(con: Any, profiles: set[int], *args: Any, **kwargs: Any) -> Any:
+        reads.append(set(profiles))
+        return loading(con, profiles, *args, **kwargs)
+
+    monkeypatch.setattr(service, "load_profiles", counted)
+    with workspace:
+        stream = EventStream(workspace, "web", max_profiles=2)
+        for day, person in enumerate("ABCDE", start=1):
+            stream.collect(
+                [event(f"{person}1", f"2026-01-0{day}T10:00:00Z", "search", ecid=person)]
+            )
+        assert len(stream.processor.profiles) == 2
+        reads.clear()
+        exited = stream.advance(datetime(2026, 1, 20)).transitions
+        assert [t.time for t in exited] == [
+            datetime(2026, 1, day, 10, 0, 0, 1) for day in (8, 9, 10, 11, 12)
+        ]
+        assert [len(read) for read in reads] == [2, 2, 1]
+        assert len(stream.processor.profiles) == 2
+
+
 def test_a_stream_starts_where_the_ledger_stands(workspace: Workspace) -> None:
     """The ledger is one timeline: a new stream (another name) starts at the latest instant a
     stream or a segment job recorded, and applies older events then (late), so it never dates
@@ -371,7 +405,8 @@ def test_with_links_the_history_does_not_depend_on_the_batches(
     profiles merge, some only gain an identity): committed one by one, seven at a time or all
     at once, the same entries and exits at the same instants, as each link applies at its own
     event, never from the start of the batch it came in (test_batching_property.py adds
-    late, tied and repeated events)."""
+    late, tied and repeated events). The same again one by one holding one profile in memory:
+    the others are read back from the store when an event or a timer wakes them."""
     rng = random.Random(11)
     events = []
     for number in range(150):
@@ -384,12 +419,13 @@ def test_with_links_the_history_does_not_depend_on_the_batches(
         events.append(event(f"e{number}", stamp, kind, **names))
     events += rng.sample(events, 10)  # sent again
     histories = []
-    for size in (1, 7, len(events)):
-        with searchers_workspace(tmp_path / f"ws{size}") as workspace:
-            stream = EventStream(workspace, "web", isolated=isolated)
+    for size, held in ((1, 100), (7, 100), (len(events), 100), (1, 1)):
+        with searchers_workspace(tmp_path / f"ws{size}-{held}") as workspace:
+            stream = EventStream(workspace, "web", isolated=isolated, max_profiles=held)
             try:
                 for start in range(0, len(events), size):
                     stream.collect(events[start : start + size])
+                    assert len(stream.processor.profiles) <= held
                 stream.advance(datetime(2026, 1, 30))
             finally:
                 stream.close()
@@ -398,7 +434,7 @@ def test_with_links_the_history_does_not_depend_on_the_batches(
                 "JOIN identities x ON x.identity_key = h.profile_id"
             ).fetchall()))  # fmt: skip
     assert any(status == "exited" for _, status, _ in histories[0])
-    assert histories[0] == histories[1] == histories[2]
+    assert histories[0] == histories[1] == histories[2] == histories[3]
 
 
 def test_next_due_is_the_earliest_timer_of_any_profile_and_survives_a_restart(
