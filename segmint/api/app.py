@@ -32,6 +32,7 @@ from segmint.api.routes import (
     schemas,
 )
 from segmint.api.service import Service
+from segmint.stream.residency import DEFAULT_MAX_PROFILES
 
 ROUTERS = (
     profiles.router,
@@ -53,12 +54,13 @@ ROUTERS = (
 )
 
 
-def create_app(workspace_path: Path) -> FastAPI:
+def create_app(workspace_path: Path, *, max_profiles: int = DEFAULT_MAX_PROFILES) -> FastAPI:
     """Open the workspace now, so that "in use by PID" is reported before serving; the app
-    closes it when it shuts down."""
+    closes it when it shuts down. ``max_profiles``: what each collection stream holds in
+    memory."""
     service = Service.open(workspace_path)
     runs = Runs(service)
-    collectors = Collectors(service)
+    collectors = Collectors(service, max_profiles)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -106,8 +106,8 @@ def _sent_to(call: _Call) -> object:
 
 
 class Collectors:
-    def __init__(self, service: Service) -> None:
-        self._service = service
+    def __init__(self, service: Service, max_profiles: int) -> None:
+        self._service, self._max_profiles = service, max_profiles
         self._streams: dict[str, _Held] = {}
         self._lines: dict[str, _Line] = {}
         self._guard = threading.Lock()
@@ -199,8 +199,9 @@ class Collectors:
             )
             workspace.use(sandbox)
             stream = EventStream(
-                workspace, dataset, name=COLLECTION, isolated=True, every_dataset=True
-            )
+                workspace, dataset, name=COLLECTION, isolated=True, every_dataset=True,
+                max_profiles=self._max_profiles,
+            )  # fmt: skip
             connection.callback(stream.close)
         except BaseException:
             connection.close()

@@ -11,6 +11,7 @@ import typer
 from segmint.cli.context import settings
 from segmint.cli.output import console
 from segmint.collector import long_lived
+from segmint.stream.residency import DEFAULT_MAX_PROFILES
 
 #: Seconds a thread holds the GIL while others wait (Python's default is 0.005). Collection
 #: commits on one thread, which gives the GIL up on every DuckDB call and then waits this
@@ -23,6 +24,12 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    max_profiles: int = typer.Option(
+        DEFAULT_MAX_PROFILES,
+        "--max-profiles",
+        min=1,
+        help="Profiles each collection stream holds in memory; others are read back when needed.",
+    ),
 ) -> None:
     """Serve the REST API (docs at /docs); other commands wait until it stops."""
     # Imported here: only this command needs the web stack, and it is slow to import.
@@ -30,7 +37,7 @@ def serve(
 
     from segmint.api.app import create_app
 
-    app = create_app(settings(ctx).workspace)
+    app = create_app(settings(ctx).workspace, max_profiles=max_profiles)
     console.print(f"Segmint API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
     # No access log: a line per request costs more than an edge answer. http and loop stay
     # "auto": they take httptools' parser and uvloop (dependencies; asyncio where uvloop does
