@@ -39,7 +39,7 @@ import orjson
 from harness import DATA
 from rich.console import Console
 from rich.table import Table
-from stream_service import LINKED, history_rows, inputs, prepare
+from stream_service import LINKED, history_rows, input_options, inputs, prepare
 
 import segmint.stream.service as service
 from segmint.cli.stream import replay
@@ -134,10 +134,7 @@ def _run(options: argparse.Namespace, limit: int, trace: bool) -> dict[str, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--profiles", type=int, default=10_000, help="demo workspace size")
-    parser.add_argument("--people", type=int, default=5_000, help="new people generated")
+    parser = input_options(__doc__)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--limits", type=int, nargs="+", default=[1_000, 100])
     parser.add_argument("--repeats", type=int, default=3)

@@ -97,11 +97,18 @@ def history_rows(ws: Workspace) -> int:
     return int(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def input_options(description: str | None) -> argparse.ArgumentParser:
+    """A parser with the options that choose the input: how many events, of how many new
+    people, into a demo workspace of how many profiles."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--profiles", type=int, default=10_000, help="demo workspace size")
     parser.add_argument("--people", type=int, default=5_000, help="new people generated")
+    return parser
+
+
+def main() -> None:
+    parser = input_options(__doc__)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
