@@ -75,12 +75,12 @@ def one_run(options: argparse.Namespace) -> dict[str, float]:
             lines = moved(lines, stream_ledger.recorded_until(ws.con))
             before = history_rows(ws)
             stream = EventStream(ws, "web", name="memory", max_profiles=options.one)
-            peak = [0]
+            peak = watch_held(stream)
             if options.trace:
                 tracemalloc.start()
             traced = tracemalloc.get_traced_memory()[0]
             started = time.perf_counter()
-            replay(stream, held(stream, peak, enumerate(lines, 1)), options.batch)
+            replay(stream, enumerate(lines, 1), options.batch)
             seconds = time.perf_counter() - started
             retained = (tracemalloc.get_traced_memory()[0] - traced) / 2**20
             assert stream.processor.clock is not None
@@ -103,12 +103,18 @@ def moved(lines: list[bytes], start: datetime | None) -> list[bytes]:
     return [orjson.dumps(record) for record in records]
 
 
-def held(stream: EventStream, peak: list[int], lines: Any) -> Any:
-    """The lines, noting the most profiles held in memory as each is taken (after the
-    commits before it)."""
-    for line in lines:
+def watch_held(stream: EventStream) -> list[int]:
+    """The most profiles the stream holds in memory after any commit (updated as it commits)."""
+    peak = [0]
+    commit_all = stream.commit_all
+
+    def committed(*args: Any, **kwargs: Any) -> Any:
+        found = commit_all(*args, **kwargs)
         peak[0] = max(peak[0], len(stream.processor.profiles))
-        yield line
+        return found
+
+    stream.commit_all = committed  # type: ignore[method-assign]
+    return peak
 
 
 def measure(options: argparse.Namespace, limit: int) -> dict[str, float]:
