@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Hashable, Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from segmint.errors import UsageError
 from segmint.evaluate.streaming.timers import Timers
 
 #: Profiles a stream holds in memory unless told otherwise: a few GiB of demo-like profiles.
 DEFAULT_MAX_PROFILES = 100_000
+#: Identities a stream keeps resolved (their key, their profile) per profile it may hold.
+NAMES_PER_PROFILE = 4
 
 
 class Residency:
@@ -39,6 +41,13 @@ class Residency:
         for profile in profiles:
             order[profile] = None
             order.move_to_end(profile)
+
+    def trim(self, names: dict[Any, Any]) -> None:
+        """Empty a cache of resolved identities grown past ``NAMES_PER_PROFILE`` per profile
+        that may be held: what is still needed is read again from the store, as after a
+        restart, so memory stays bounded however many identities the stream meets."""
+        if len(names) > NAMES_PER_PROFILE * self.limit:
+            names.clear()
 
     def surplus(self, held: Collection[Hashable]) -> list[int]:
         """The held profiles to drop to bring them down to the limit, least recently used

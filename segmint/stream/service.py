@@ -292,6 +292,8 @@ class EventStream:
             self.processor = self._restore()
             raise
         drop_surplus(self._residency, self.processor, self._dues, self._sleepers)
+        for names in (self._known, self._profile_of):
+            self._residency.trim(names)
         for transition in transitions:
             for subscriber in self._subscribers:
                 subscriber(transition)

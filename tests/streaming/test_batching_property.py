@@ -158,8 +158,9 @@ def test_the_history_does_not_depend_on_how_many_profiles_stay_in_memory(
 ) -> None:
     """Committed one by one holding one or two profiles in memory, the others dropped after
     each commit and read back from the store when an event or their earliest timer wakes
-    them (merged, shed over the cap, or with events late or ahead of the clock), the same
-    entries and exits as holding every profile."""
+    them (merged, shed over the cap, or with events late or ahead of the clock), and the
+    identities resolved forgotten past four per profile held, the same entries and exits as
+    holding every profile."""
     one_by_one = set(range(1, len(events)))
     every = history(template, batches(events, one_by_one), cap)
     assert history(template, batches(events, one_by_one), cap, held) == every

@@ -26,6 +26,16 @@ def test_a_profile_no_longer_held_is_passed_over() -> None:
     assert residency.surplus({3, 4}) == [3]
 
 
+def test_a_cache_of_identities_is_emptied_past_its_bound() -> None:
+    """Four resolved identities per profile that may be held, then the cache starts over."""
+    residency, names = Residency(2), {("ecid", str(n)): n for n in range(8)}
+    residency.trim(names)
+    assert len(names) == 8
+    names[("ecid", "8")] = 8
+    residency.trim(names)
+    assert names == {}
+
+
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(UsageError, match="--max-profiles 1 or more"):
         Residency(0)
