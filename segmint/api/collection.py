@@ -36,8 +36,9 @@ from segmint.api.service import Service
 from segmint.errors import SegmintError, ValidationError
 from segmint.store import catalog
 from segmint.store.workspace import Workspace
+from segmint.stream.calls import COLLECTION, Checked, Receipt
 from segmint.stream.intake import event_dataset
-from segmint.stream.service import COLLECTION, Checked, EventStream, Receipt
+from segmint.stream.service import EventStream
 
 #: The most events one group commit takes from the calls waiting (at least one call).
 GROUP_EVENTS = 2_000

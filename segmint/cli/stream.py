@@ -28,8 +28,9 @@ from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
 from segmint.membership.stream_ledger import Checkpoint, line_digest
 from segmint.store.catalog import now
+from segmint.stream.calls import RESUME_HINT
 from segmint.stream.residency import DEFAULT_MAX_PROFILES
-from segmint.stream.service import RESUME_HINT, EventStream
+from segmint.stream.service import EventStream
 
 #: Lines per committed micro-batch, at most. A commit's cost is mostly per batch (a file
 #: replays about 2x faster in batches of 10,000 than of 1,000), and what is recorded does not

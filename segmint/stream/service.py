@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import accumulate, groupby, pairwise
@@ -38,6 +38,7 @@ from segmint.store.event_ids import StoredEventIds
 from segmint.store.identities import KnownIdentities, newest_key
 from segmint.store.profiles import profiles_of_keys_sql
 from segmint.store.workspace import Workspace
+from segmint.stream.calls import COLLECTION, EVERY_DATASET, RESUME_HINT, Checked, Receipt
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
 from segmint.stream.merges import cuts, linking_names
@@ -45,45 +46,6 @@ from segmint.stream.profiles import Columns, load_profiles, named_profiles, prof
 from segmint.stream.residency import DEFAULT_MAX_PROFILES, Residency, Sleepers, drop_surplus
 
 Subscriber = Callable[[Transition], None]
-
-#: The stream name the REST API's ``/collection`` uses unless told otherwise.
-COLLECTION = "collection"
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What one committed call did: events stored, events already stored before (by ``_id``),
-    the transitions it recorded, and the stream's input offset after it."""
-
-    accepted: int
-    duplicates: int
-    offset: int
-    transitions: list[Transition] = field(default_factory=list)
-
-
-#: The checkpoint's dataset of a stream taking events of every event dataset.
-EVERY_DATASET = "*"
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A call's events validated ahead of its commit (``EventStream.check_call`` takes no
-    lock, so callers waiting to commit validate meanwhile): their records or the error, as
-    the stream that checked them reads the schema. Another stream checks them again."""
-
-    stream: EventStream
-    events: Sequence[object]
-    dataset: str
-    outcome: list[Record] | ValidationError
-    #: The evaluation process the records went to before the commit (``send_ahead``).
-    sent: ChildProcessor | None = None
-
-
-#: What to do about an invalid event in a stream's input.
-RESUME_HINT = (
-    "fix it and run again: the events before it were committed (a file or a named stream "
-    "resumes after them; an event sent again is a duplicate, stored once)"
-)
 
 
 class EventStream:

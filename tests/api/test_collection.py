@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from segmint.api.collection import Collectors, _Line
 from segmint.errors import ValidationError
 from segmint.stream import service as service_module
+from segmint.stream.calls import Receipt
 from segmint.stream.child import ChildProcessor
-from segmint.stream.service import EventStream, Receipt, Record
+from segmint.stream.intake import Record
+from segmint.stream.service import EventStream
 from tests.api.conftest import Api
 from tests.api.test_batches import jsonl, upload
 from tests.conftest import event

@@ -16,7 +16,8 @@ from fastapi import FastAPI
 
 from segmint.api.collection import Collectors
 from segmint.store.workspace import Workspace
-from segmint.stream.service import EventStream, Receipt
+from segmint.stream.calls import Receipt
+from segmint.stream.service import EventStream
 from tests.api.conftest import Api
 from tests.streaming.test_service import RECENT, history, searchers_workspace
 

@@ -20,7 +20,8 @@ from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
 from segmint.store.workspace import Workspace
 from segmint.stream import service
-from segmint.stream.service import EventStream, Receipt
+from segmint.stream.calls import Receipt
+from segmint.stream.service import EventStream
 from tests.conftest import count, event
 
 RECENT = 'xEvent[eventType = "search" and timestamp occurs <= 7 days before now].count() > 0'
