@@ -233,10 +233,11 @@ def stream_command(
                 stream.advance(now())
         if until is not None:
             stream.advance(until)
+        streamed = stream.profiles_streamed()
     if emit is None:
         since = f" (resumed after line {resumed})" if resumed else ""
         held = len(stream.processor.profiles)
-        console.print(f"{len(stream.streamed)} profiles streamed, {held} held in memory{since}")
+        console.print(f"{streamed} profiles streamed, {held} held in memory{since}")
 
 
 def _print(record: dict[str, object]) -> None:

@@ -10,7 +10,7 @@ timers: a profile is read back when its timer fires or an event of it arrives. L
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -218,13 +218,26 @@ def save_timers(con: Connection, stream: str, dues: list[tuple[int, datetime | N
         )
 
 
-def timers(con: Connection, stream: str) -> list[tuple[int, datetime]]:
-    """(profile, earliest timer) of every profile of the stream with one pending."""
-    rows = con.execute(
-        "SELECT profile_id, due FROM stream_timers WHERE stream = ? ORDER BY due, profile_id",
-        [stream],
-    ).fetchall()
-    return [(int(profile), due) for profile, due in rows]
+#: A timer's place in the order timers are read in: (due, profile).
+TimerKey = tuple[datetime, int]
+
+
+def soonest_timers(
+    con: Connection, stream: str, start: TimerKey, limit: int, skip: Collection[Hashable]
+) -> list[TimerKey]:
+    """Up to ``limit`` of the stream's timers from ``start`` on, soonest first, leaving out the
+    profiles in ``skip``."""
+    due, profile = start
+    table = pa.table({"profile_id": pa.array(list(skip), pa.int64())})
+    with registered(con, "skipped_profiles", table):
+        rows = con.execute(
+            "SELECT due, profile_id FROM stream_timers WHERE stream = ? "
+            "AND (due > ? OR (due = ? AND profile_id >= ?)) "
+            "AND profile_id NOT IN (SELECT profile_id FROM skipped_profiles) "
+            "ORDER BY due, profile_id LIMIT ?",
+            [stream, due, due, profile, limit],
+        ).fetchall()
+    return [(found, int(key)) for found, key in rows]
 
 
 def touched(

@@ -9,6 +9,8 @@ client's retry its own ids. A hash never misses a stored id, so the answer stays
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -46,6 +48,28 @@ class StoredEventIds:
             if hit or value in recent
         ]
         return (stored_ids(con, maybe) if maybe else set()), hashes
+
+    def split(
+        self, con: Connection, calls: list[list[dict[str, Any]]]
+    ) -> tuple[list[list[dict[str, Any]]], list[tuple[int, int]]]:
+        """Each call's events to store, and its (added, duplicates) as if the calls were
+        committed one after the other: an event whose ``_id`` is stored already, or came before
+        in this call or an earlier one, is its call's duplicate. The others are then taken as
+        stored (``add``)."""
+        wanted = list({event["_id"] for call in calls for event in call})
+        seen, hashes = self.stored(con, wanted)
+        self.add(hashes)
+        kept: list[list[dict[str, Any]]] = []
+        counts: list[tuple[int, int]] = []
+        for call in calls:
+            fresh = []
+            for event in call:
+                if event["_id"] not in seen:
+                    seen.add(event["_id"])
+                    fresh.append(event)
+            kept.append(fresh)
+            counts.append((len(fresh), len(call) - len(fresh)))
+        return kept, counts
 
     def add(self, hashes: Hashes) -> None:
         """Hashes of ids being stored (by ``stored``)."""

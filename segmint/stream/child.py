@@ -105,7 +105,8 @@ class ChildProcessor:
         self.clock, self.latest = clock, latest
         self._deferred.append(("resume", (clock, latest)))
 
-    def sleep(self, key: ProfileKey, due: datetime) -> None:
+    def sleep(self, key: ProfileKey, due: datetime | None) -> None:
+        self.profiles.discard(key)
         self._deferred.append(("sleep", (key, due)))
 
     def forget(self, key: ProfileKey) -> None:

@@ -172,6 +172,19 @@ def events_between(
     )
 
 
+def profiles_given_events(
+    con: Connection, policy: MergePolicy, source: str, since: datetime
+) -> int:
+    """How many profiles, as they now are, hold events stored by the batches ``source`` logged
+    since ``since``."""
+    (count,) = con.execute(
+        f"SELECT count(DISTINCT {profile_key_sql(policy, 'e')}) FROM {EVENTS} e "
+        "WHERE e.batch_id IN (SELECT batch_id FROM batches WHERE source = ? AND ingested_at >= ?)",
+        [source, since],
+    ).fetchall()[0]
+    return int(count)
+
+
 def named_profiles(
     con: Connection, policy: MergePolicy, names: Collection[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], int], dict[int, int]]:

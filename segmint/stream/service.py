@@ -42,10 +42,18 @@ from segmint.stream.calls import COLLECTION, EVERY_DATASET, RESUME_HINT, Checked
 from segmint.stream.child import ChildProcessor
 from segmint.stream.intake import Intakes, Record, primary, stamp
 from segmint.stream.merges import cuts, linking_names
-from segmint.stream.profiles import Columns, load_profiles, named_profiles, profiles_of_keys
+from segmint.stream.profiles import (
+    Columns,
+    load_profiles,
+    named_profiles,
+    profiles_given_events,
+    profiles_of_keys,
+)
 from segmint.stream.residency import DEFAULT_MAX_PROFILES, Residency, Sleepers, drop_surplus
 
 Subscriber = Callable[[Transition], None]
+#: How far past the wall clock's reading a piece arms sleepers: it moves on as they are fed.
+WALL_MARGIN = timedelta(minutes=1)
 
 
 class EventStream:
@@ -115,15 +123,13 @@ class EventStream:
         #: The events the group being committed stores (``stamp``), until it is fed.
         self._storing: set[tuple[object, object]] = set()
         #: What this stream has read or written, kept while the store agrees (``_regraphed``
-        #: and ``_restore`` drop what may have changed): identity keys, each identity's
-        #: profile, the identity keys recorded as touched.
+        #: and ``_restore`` drop what may have changed): identity keys, each identity's profile.
         self._known: KnownIdentities = {}
         self._profile_of: dict[tuple[str, str], int] = {}
-        self._touched: set[int] = set()
-        #: The profiles this object was given events of.
-        self.streamed: set[int] = set()
-        #: Each profile's earliest timer as the store holds it (only changes are written),
-        #: kept so that the earliest of all is found at once, however many profiles there are.
+        #: When this object began: the batches it stores are logged since.
+        self._began = catalog.now()
+        #: The earliest timer of each profile held, as the store holds it (``_sleepers``: of
+        #: the others), so that the earliest of all is found at once.
         self._dues: Timers[int] = Timers()
         if every_dataset:  # the server's streams before this one took a dataset each
             with workspace.transaction():
@@ -322,7 +328,11 @@ class EventStream:
         Each call's (added, duplicates), and how many transitions are pending after it."""
         ends = [len(self._pending)] * len(calls)  # what advancing the clock fired comes first
         stored = any(calls)  # a call of duplicates only is logged as a batch too
-        fresh, counts = self._group(calls) if stored else (calls, [(0, 0)] * len(calls))
+        fresh, counts = (
+            self._stored_ids.split(self.workspace.con, calls)
+            if stored
+            else (calls, [(0, 0)] * len(calls))
+        )
         stored_before = sum(duplicates for _, duplicates in counts)
         queue = [(call, record) for call, records in enumerate(fresh) for record in records]
         records = [record for _, record in queue]
@@ -356,6 +366,9 @@ class EventStream:
         and ready the profiles it names: merged ones held as they now are, unread ones read
         (both without the piece's events, fed next). ``piece``: the commit's input offset and
         the piece's number, which name its batches."""
+        self._horizon = self._reach(records)
+        ahead = WALL_MARGIN if self._clock is Clock.WALL else timedelta(0)
+        self._sleepers.cover(self.processor, self._horizon + ahead)  # the wall clock moves on
         self._storing = {stamp(record) for record in records}
         newest = newest_key(self.workspace.con)
         by_dataset: dict[str, list[Record]] = {name: [] for name in into}
@@ -378,30 +391,17 @@ class EventStream:
         again = self._regraphed(moved, self._linked_at(records)) if moved else set()
         self._prepare(records, again, newest)
 
-    def _group(self, calls: list[list[Record]]) -> tuple[list[list[Record]], list[tuple[int, int]]]:
-        """Each call's records to store, and its (added, duplicates) as if committed one after
-        the other: an event whose ``_id`` is stored already, or came before in this call or an
-        earlier one, is its call's duplicate, and is neither stored nor fed (the processor
-        too keeps the first event of each ``_id`` it is given)."""
-        wanted = list({record["_id"] for call in calls for record in call})
-        seen, hashes = self._stored_ids.stored(self.workspace.con, wanted)
-        self._stored_ids.add(hashes)
-        kept: list[list[Record]] = []
-        counts: list[tuple[int, int]] = []
-        for call in calls:
-            fresh = []
-            for record in call:
-                if record["_id"] not in seen:
-                    seen.add(record["_id"])
-                    fresh.append(record)
-            kept.append(fresh)
-            counts.append((len(fresh), len(call) - len(fresh)))
-        return kept, counts
-
     def next_due(self) -> datetime | None:
         """When the stream must next advance with no new event (its earliest timer; None:
         never), as of its last commit."""
-        return self._dues.next_due()
+        dues = (self._dues.next_due(), self._sleepers.next_due(self.processor))
+        return min((due for due in dues if due is not None), default=None)
+
+    def profiles_streamed(self) -> int:
+        """How many profiles, as they now are, hold events this object stored."""
+        return profiles_given_events(
+            self.workspace.con, self._policy, f"stream:{self.name}", self._began
+        )
 
     def advance(self, to: datetime) -> Receipt:
         """Move the clock to ``to`` (naive UTC), committing the transitions that fires. The
@@ -409,8 +409,9 @@ class EventStream:
         held, each group committed (and dropped) before the next is read."""
         transitions: list[Transition] = []
         while True:
-            waking = self._sleepers.due_by(to, self.processor.profiles)
+            waking = self._sleepers.due_by(self.processor, to)
             step = waking[-1][0] if len(waking) == self._sleepers.most else to
+            self._sleepers.cover(self.processor, step)
             self._read({profile for _, profile in waking})
             self._horizon = step
             self.processor.advance(step)
@@ -433,19 +434,15 @@ class EventStream:
         newly touched profiles, and read in one go the ones not in memory yet and those a merge
         changed (``again``), holding these now; none made after ``newest`` (a key) is read."""
         con = self.workspace.con
-        self._horizon = self._reach(records)
         wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
         if unknown:  # storing the piece keyed each of its names (``register``)
             keys = {name: self._known[name] for name in unknown}
             found = profiles_of_keys(con, self._policy, keys.values())
             self._profile_of.update((name, found[key]) for name, key in keys.items())
-            new = set(keys.values()) - self._touched
-            stream_ledger.touch(con, self.name, sorted(new))
-            self._touched |= new
+            stream_ledger.touch(con, self.name, sorted(set(keys.values())))
         profiles = {self._profile_of[pair] for pair in wanted}
         self._residency.used(profiles)
-        self.streamed |= profiles
         missing = profiles.difference(self.processor.profiles) | again
         self._loaded = load_profiles(con, missing, self._columns, made_after=newest)
         for key in sorted(again):
@@ -494,8 +491,10 @@ class EventStream:
         self._write_pending()
         for key in moved:
             self.processor.forget(key)
+            self._sleepers.discard(key)
         self._profile_of = {name: p for name, p in self._profile_of.items() if p not in moved}
         con = self.workspace.con
+        stream_ledger.save_timers(con, self.name, [(key, None) for key in moved])
         for profile, segment in stream_ledger.realized_gone(
             con, moved, partial(profiles_of_keys_sql, self._policy)
         ):
@@ -513,7 +512,7 @@ class EventStream:
         call is evaluated as if committed alone, not with the events of the calls after it."""
         profile = int(str(key))
         if profile not in self._loaded:
-            due = self._sleepers.due_by(self._horizon, self.processor.profiles)
+            due = self._sleepers.due_by(self.processor, self._horizon)
             self._read({profile, *(asleep for _, asleep in due)})
         found = self._loaded.pop(profile, None)
         return ProfileData() if found is None else self._unfed(found)
@@ -552,9 +551,8 @@ class EventStream:
         processor = self.processor
         evaluated = {int(str(key)): due for key, due in processor.evaluated().items()}
         self._residency.used(evaluated)
-        dues = [(key, due) for key, due in evaluated.items() if self._dues.due(key) != due]
-        stream_ledger.save_timers(self.workspace.con, self.name, dues)
-        for profile, due in dues:
+        stream_ledger.save_timers(self.workspace.con, self.name, list(evaluated.items()))
+        for profile, due in evaluated.items():
             self._dues.set(profile, due)
         self.checkpoint = replace(
             self.checkpoint,
@@ -569,8 +567,8 @@ class EventStream:
 
     def _restore(self) -> Processor | ChildProcessor:
         """The processor as the store and checkpoint say: the clock where the ledger stands
-        (where it stopped, or later if another stream or a segment job recorded since), and a
-        wake-up for every profile the stream has touched at its earliest pending timer, so its
+        (where it stopped, or later if another stream or a segment job recorded since), and
+        every profile the stream has touched asleep until its earliest pending timer, so its
         windows lapse on time; profiles are read back only then, or when an event of them
         arrives (nothing recorded is emitted again)."""
         con = self.workspace.con
@@ -591,9 +589,6 @@ class EventStream:
         )
         processor.subscribe(self._pending.append)
         processor.resume(stream_ledger.recorded_until(con), self.checkpoint.latest)
-        self._touched = {key for key, _ in stream_ledger.touched(con, self.name)}
-        self._dues, self._sleepers = Timers(), Sleepers(self._residency.limit)
-        for key, due in stream_ledger.timers(con, self.name):
-            self._sleepers.add(processor, key, due)
-            self._dues.set(key, due)
+        stored = partial(stream_ledger.soonest_timers, con, self.name)
+        self._dues, self._sleepers = Timers(), Sleepers(self._residency.limit, stored)
         return processor

@@ -192,12 +192,15 @@ def test_a_person_new_in_a_group_is_evaluated_call_by_call(tmp_path: Path) -> No
     ]
 
 
-def searchers_workspace(path: Path) -> Workspace:
+def searchers_workspace(path: Path, **segments: str) -> Workspace:
+    """A workspace with a web event dataset and "Recent searchers", and these segments (name:
+    PQL)."""
     runner = CliRunner()
     for args in (
         ["init"],
         ["dataset", "create", "web", "--class", "event"],
         ["segment", "create", "Recent searchers", "--pql", RECENT],
+        *(["segment", "create", name, "--pql", pql] for name, pql in segments.items()),
     ):
         result = runner.invoke(app, ["--workspace", str(path), *args])
         assert result.exit_code == 0, result.output
@@ -307,6 +310,43 @@ def test_profiles_asleep_are_read_back_together_when_their_timers_fire(
         ]
         assert [len(read) for read in reads] == [2, 2, 1]
         assert len(stream.processor.profiles) == 2
+
+
+def test_a_profile_merged_away_while_asleep_never_wakes(tmp_path: Path) -> None:
+    """Holding one profile, searchers A, B and C sleep in the store until their window lapses;
+    D and E, who never searched, are in "Never searched". A call links A and B (B is folded
+    into A), then D and E (a second piece), then moves the clock past the windows: B exits
+    once, merged, and its timer goes with it, so no later piece wakes it as an empty profile
+    of its own (which would enter "Never searched")."""
+    never = 'xEvent[eventType = "search"].count() = 0'
+    with searchers_workspace(tmp_path / "ws", never=never) as workspace:
+        stream = EventStream(workspace, "web", max_profiles=1)
+        people = [("ecid", "A"), ("email", "b@x.com"), ("ecid", "C"), ("ecid", "D")]
+        for number, (namespace, person) in enumerate([*people, ("email", "e@x.com")]):
+            kind = "search" if number < 3 else "pageView"
+            at = f"2026-01-01T10:0{number}:00Z"
+            stream.collect([event(f"s{number}", at, kind, **{namespace: person})])
+        linked = stream.collect(
+            [
+                event("l1", "2026-01-01T11:00:00Z", "pageView", ecid="A", email="b@x.com"),
+                event("l2", "2026-01-01T12:00:00Z", "pageView", ecid="D", email="e@x.com"),
+                event("c2", "2026-01-09T00:00:00Z", "search", ecid="C"),
+            ]
+        )
+        assert [
+            (stream.describe(t)["segment"], t.status, t.cause, t.time) for t in linked.transitions
+        ] == [
+            ("Recent searchers", "exited", "merged", datetime(2026, 1, 1, 11)),
+            ("never", "exited", "merged", datetime(2026, 1, 1, 12)),
+            ("Recent searchers", "exited", "streaming", datetime(2026, 1, 8, 10, 1, 0, 1)),
+            ("Recent searchers", "exited", "streaming", datetime(2026, 1, 8, 10, 2, 0, 1)),
+            ("Recent searchers", "entered", "streaming", datetime(2026, 1, 9)),
+        ]
+        lapsed = stream.advance(datetime(2026, 2, 1)).transitions
+        assert [(t.status, t.time) for t in lapsed] == [
+            ("exited", datetime(2026, 1, 16, 0, 0, 0, 1))
+        ]
+        assert workspace.con.execute("SELECT count(*) FROM stream_timers").fetchall() == [(0,)]
 
 
 def test_a_stream_starts_where_the_ledger_stands(workspace: Workspace) -> None:

@@ -172,18 +172,22 @@ class Processor:
         if self.clock is not None:
             self.advance(self.clock)
 
-    def sleep(self, key: ProfileKey, due: datetime) -> None:
-        """A profile not in memory whose timers are due at ``due``: it is loaded then."""
-        self._arm(key, WAKE, due)
+    def sleep(self, key: ProfileKey, due: datetime | None) -> None:
+        """Hold the profile out of memory (the store holds all it is) until ``due``, when its
+        timer loads it again (None: until an event of it); its earliest timer is then the
+        caller's to keep, not reported as changed by ``evaluated``."""
+        if self.profiles.pop(key, None) is not None:
+            self._fresh = [fresh for fresh in self._fresh if fresh != key]
+        for segment in self._armed.pop(key, ()):
+            self.timers.set((key, segment), None)
+        if due is not None:
+            self._arm(key, WAKE, due)
 
     def forget(self, key: ProfileKey) -> None:
         """Drop a profile and its timers (it was merged into another or split): it is loaded
         again, as it now is, when an event of it arrives."""
         self._evaluated.add(key)
-        for segment in self._armed.pop(key, ()):
-            self.timers.set((key, segment), None)
-        if self.profiles.pop(key, None) is not None:
-            self._fresh = [fresh for fresh in self._fresh if fresh != key]
+        self.sleep(key, None)
 
     def evaluated(self) -> dict[ProfileKey, datetime | None]:
         """The earliest timer of each profile evaluated or dropped since the last call."""

@@ -5,7 +5,7 @@ shape engines.md measured)."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable
+from collections.abc import Hashable, ItemsView
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -28,6 +28,10 @@ class Timers(Generic[Key]):
 
     def due(self, key: Key) -> datetime | None:
         return self._due.get(key)
+
+    def items(self) -> ItemsView[Key, datetime]:
+        """Each key with its pending instant."""
+        return self._due.items()
 
     def set(self, key: Key, due: datetime | None) -> None:
         """Make ``due`` the key's one pending instant (None: cancel). Superseded entries stay
