@@ -94,6 +94,9 @@ class Sleepers:
         #: Every sleeper not in the window comes at or after this place in the order of
         #: timers, (due, profile); None: the window holds them all.
         self._beyond: TimerKey | None = _FIRST
+        #: Profiles merged away in the commit being made: the store holds their timers until
+        #: it ends, but they never wake.
+        self._gone: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._window)
@@ -111,6 +114,11 @@ class Sleepers:
     def discard(self, profile: int) -> None:
         """The profile no longer exists (merged into another): it never wakes."""
         self._window.set(profile, None)
+        self._gone.add(profile)
+
+    def committed(self) -> None:
+        """The commit ended: the store no longer holds the timers of the profiles gone."""
+        self._gone.clear()
 
     def cover(self, processor: Holder, until: datetime) -> None:
         """Arm in the processor every sleeper due by ``until``, before its clock gets there."""
@@ -142,7 +150,7 @@ class Sleepers:
     def _fill(self, processor: Holder) -> None:
         """Read the next ``most`` sleepers from the store into the window (armed)."""
         assert self._beyond is not None
-        found = self._stored(self._beyond, self.most + 1, processor.profiles)
+        found = self._stored(self._beyond, self.most + 1, [*processor.profiles, *self._gone])
         for due, profile in found[: self.most]:
             processor.sleep(profile, due)
             self._window.set(profile, due)

@@ -260,6 +260,7 @@ class EventStream:
             self.processor = self._restore()
             raise
         drop_surplus(self._residency, self.processor, self._dues, self._sleepers)
+        self._sleepers.committed()
         for names in (self._known, self._profile_of):
             self._residency.trim(names)
         for transition in transitions:
@@ -494,7 +495,6 @@ class EventStream:
             self._sleepers.discard(key)
         self._profile_of = {name: p for name, p in self._profile_of.items() if p not in moved}
         con = self.workspace.con
-        stream_ledger.save_timers(con, self.name, [(key, None) for key in moved])
         for profile, segment in stream_ledger.realized_gone(
             con, moved, partial(profiles_of_keys_sql, self._policy)
         ):
