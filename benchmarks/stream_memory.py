@@ -2,7 +2,8 @@
 memory costs in speed. The input is ``stream_service.py``'s (the web events of people new to a
 demo workspace, in time order, with the links that merge profiles), moved in time to start
 where the workspace's ledger stands (so their windows are open), committed in batches of
-``--batch`` lines, then the clock moved 30 days on ("advance s": every window but the
+``--batch`` lines; then the stream restarts ("restart s": a new ``EventStream`` on the
+workspace, as after a crash) and moves the clock 30 days on ("advance s": every window but the
 longest lapses); the least recently used profiles beyond the limit are dropped after each
 commit and read back from the store when an event or a timer wakes them (those whose timers
 fire together, in one read).
@@ -11,7 +12,8 @@ Each run is a process of its own, on a fresh copy of the workspace. Rows: no lim
 (the default, far above the profiles met: the baseline) and each ``--limits`` value; speed is
 the median of ``--repeats`` runs. "Python MiB" is what the stream's Python objects hold at the
 end (tracemalloc's current size after streaming less before it, in one more run: DuckDB's
-own memory is not counted, nor the input), mostly the profiles held; "peak held" is the most
+own memory is not counted, nor the input), mostly the profiles held, and "restart MiB" what
+the restarted stream holds once made; "peak held" is the most
 profiles in memory after a commit; "profiles read" counts the profiles read from the store
 while streaming (met for the first time, or read back after being dropped); "history rows"
 must be the same in every row.
@@ -49,8 +51,8 @@ from segmint.store.workspace import Workspace
 from segmint.stream.residency import DEFAULT_MAX_PROFILES
 from segmint.stream.service import EventStream
 
-COLUMNS = ("max profiles", "events/s", "seconds", "vs no limit", "advance s", "Python MiB",
-           "peak held", "profiles read", "history rows")  # fmt: skip
+COLUMNS = ("max profiles", "events/s", "seconds", "vs no limit", "restart s", "advance s",
+           "Python MiB", "restart MiB", "peak held", "profiles read", "history rows")  # fmt: skip
 
 
 def one_run(options: argparse.Namespace) -> dict[str, float]:
@@ -84,12 +86,17 @@ def one_run(options: argparse.Namespace) -> dict[str, float]:
             seconds = time.perf_counter() - started
             retained = (tracemalloc.get_traced_memory()[0] - traced) / 2**20
             assert stream.processor.clock is not None
+            end = stream.processor.clock + timedelta(days=30)
+            traced, started = tracemalloc.get_traced_memory()[0], time.perf_counter()
+            stream = EventStream(ws, "web", name="memory", max_profiles=options.one)
+            restart = time.perf_counter() - started
+            restarted = (tracemalloc.get_traced_memory()[0] - traced) / 2**20
             started = time.perf_counter()
-            stream.advance(stream.processor.clock + timedelta(days=30))
+            stream.advance(end)
             advanced = time.perf_counter() - started
             rows = history_rows(ws) - before
-    return {"seconds": seconds, "advance": advanced, "mib": retained, "held": peak[0],
-            "read": read[0], "rows": rows}  # fmt: skip
+    return {"seconds": seconds, "restart": restart, "advance": advanced, "mib": retained,
+            "restart mib": restarted, "held": peak[0], "read": read[0], "rows": rows}  # fmt: skip
 
 
 def moved(lines: list[bytes], start: datetime | None) -> list[bytes]:
@@ -124,7 +131,9 @@ def measure(options: argparse.Namespace, limit: int) -> dict[str, float]:
     timed = runs[:-1]
     return {
         **runs[0], "seconds": statistics.median(run["seconds"] for run in timed),
+        "restart": statistics.median(run["restart"] for run in timed),
         "advance": statistics.median(run["advance"] for run in timed), "mib": runs[-1]["mib"],
+        "restart mib": runs[-1]["restart mib"],
     }  # fmt: skip
 
 
@@ -160,8 +169,8 @@ def main() -> None:
         table.add_row(
             f"{limit:,}" + (" (default)" if limit == DEFAULT_MAX_PROFILES else ""),
             f"{options.events / run['seconds']:,.0f}", f"{run['seconds']:.2f}",
-            f"{baseline / run['seconds']:.2f}", f"{run['advance']:.2f}", f"{run['mib']:,.1f}",
-            f"{run['held']:,}",
+            f"{baseline / run['seconds']:.2f}", f"{run['restart']:.2f}", f"{run['advance']:.2f}",
+            f"{run['mib']:,.1f}", f"{run['restart mib']:,.1f}", f"{run['held']:,}",
             f"{run['read']:,}", f"{run['rows']:,}",
         )  # fmt: skip
     Console(width=140).print(table)
