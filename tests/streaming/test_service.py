@@ -280,14 +280,16 @@ def test_a_restart_reads_profiles_back_only_when_their_timer_fires(workspace: Wo
         assert [status for status, _ in history(workspace)] == ["realized", "exited"]
 
 
+@pytest.mark.parametrize("restarted", [False, True])
 def test_profiles_asleep_are_read_back_together_when_their_timers_fire(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, restarted: bool
 ) -> None:
     """Holding two profiles in memory, five searchers streamed one call each leave three
-    asleep (dropped after a commit); moving the clock past every window reads the sleepers
-    back two at a time (as many as may be held), each group committed before the next is
-    read, and the two then least recently used dropped (so they sleep and are read back in
-    turn): memory stays bounded, and each exits when its own window lapses."""
+    asleep (dropped after a commit; after a restart, all five); moving the clock past every
+    window reads the sleepers back two at a time (as many as may be held), each group
+    committed before the next is read, and the two then least recently used dropped (so they
+    sleep and are read back in turn): memory stays bounded, and each exits when its own
+    window lapses."""
     reads: list[set[int]] = []
     loading = service.load_profiles
 
@@ -303,6 +305,8 @@ def test_profiles_asleep_are_read_back_together_when_their_timers_fire(
                 [event(f"{person}1", f"2026-01-0{day}T10:00:00Z", "search", ecid=person)]
             )
         assert len(stream.processor.profiles) == 2
+        if restarted:
+            stream = EventStream(workspace, "web", max_profiles=2)
         reads.clear()
         exited = stream.advance(datetime(2026, 1, 20)).transitions
         assert [t.time for t in exited] == [
