@@ -240,18 +240,15 @@ def soonest_timers(
     return [(found, int(key)) for found, key in rows]
 
 
-def touched(
-    con: Connection, stream: str, among: Collection[int] | None = None
-) -> list[tuple[int, int]]:
-    """(identity key, current profile id) of every profile the stream has touched (``among``:
-    of those profiles only, which a merge reads without scanning every one); a merge since may
-    have folded several into one profile."""
-    only = "" if among is None else "AND p.profile_id IN (SELECT unnest($among))"
+def touched(con: Connection, stream: str, among: Collection[int]) -> list[tuple[int, int]]:
+    """(identity key, current profile id) of the profiles ``among`` these that the stream has
+    touched (what a merge reads, without scanning every one); a merge since may have folded
+    several into one profile."""
     rows = con.execute(
         "SELECT s.identity_key, p.profile_id FROM stream_profiles s "
-        f"JOIN identity_profiles p USING (identity_key) WHERE s.stream = $stream {only} "
-        "ORDER BY 1",
-        {"stream": stream} | ({} if among is None else {"among": sorted(among)}),
+        "JOIN identity_profiles p USING (identity_key) WHERE s.stream = $stream "
+        "AND p.profile_id IN (SELECT unnest($among)) ORDER BY 1",
+        {"stream": stream, "among": sorted(among)},
     ).fetchall()
     return [(int(key), int(profile)) for key, profile in rows]
 

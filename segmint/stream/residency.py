@@ -169,11 +169,13 @@ class Sleepers:
 
 
 def drop_surplus(
-    residency: Residency, processor: Holder, dues: Timers[int], sleepers: Sleepers
+    residency: Residency,
+    processor: Holder,
+    dues: dict[int, datetime | None],
+    sleepers: Sleepers,
 ) -> None:
     """Drop the profiles held beyond the limit, least recently used first, after a commit (the
     store then holds all they are, and ``dues``, their earliest timers as stored): each sleeps
     until its earliest timer, or until an event of it arrives."""
     for profile in residency.surplus(processor.profiles):
-        sleepers.add(processor, profile, dues.due(profile))
-        dues.set(profile, None)
+        sleepers.add(processor, profile, dues.pop(profile, None))

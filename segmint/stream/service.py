@@ -26,7 +26,6 @@ from segmint.errors import NotFoundError, UsageError, ValidationError
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.reference import ProfileData
 from segmint.evaluate.streaming import Clock, Processor, Transition
-from segmint.evaluate.streaming.timers import Timers
 from segmint.ingest.write import records_table, write_records
 from segmint.membership import stream_ledger
 from segmint.membership.stream_ledger import Checkpoint
@@ -128,9 +127,9 @@ class EventStream:
         self._profile_of: dict[tuple[str, str], int] = {}
         #: When this object began: the batches it stores are logged since.
         self._began = catalog.now()
-        #: The earliest timer of each profile held, as the store holds it (``_sleepers``: of
-        #: the others), so that the earliest of all is found at once.
-        self._dues: Timers[int] = Timers()
+        #: The earliest timer of each profile held, as the store holds it (None: it holds none;
+        #: ``_sleepers``: of the others): only a change is written.
+        self._dues: dict[int, datetime | None] = {}
         if every_dataset:  # the server's streams before this one took a dataset each
             with workspace.transaction():
                 stream_ledger.adopt(con, name, EVERY_DATASET, f"{name}:%")
@@ -395,7 +394,7 @@ class EventStream:
     def next_due(self) -> datetime | None:
         """When the stream must next advance with no new event (its earliest timer; None:
         never), as of its last commit."""
-        dues = (self._dues.next_due(), self._sleepers.next_due(self.processor))
+        dues = (*self._dues.values(), self._sleepers.next_due(self.processor))
         return min((due for due in dues if due is not None), default=None)
 
     def profiles_streamed(self) -> int:
@@ -551,9 +550,14 @@ class EventStream:
         processor = self.processor
         evaluated = {int(str(key)): due for key, due in processor.evaluated().items()}
         self._residency.used(evaluated)
-        stream_ledger.save_timers(self.workspace.con, self.name, list(evaluated.items()))
-        for profile, due in evaluated.items():
-            self._dues.set(profile, due)
+        stored, held = self._dues, processor.profiles
+        changed = [(k, due) for k, due in evaluated.items() if k not in stored or stored[k] != due]
+        stream_ledger.save_timers(self.workspace.con, self.name, changed)
+        for profile, due in evaluated.items():  # a profile read back or merged away is unknown
+            if profile in held:
+                stored[profile] = due
+            else:
+                stored.pop(profile, None)
         self.checkpoint = replace(
             self.checkpoint,
             offset=offset,
@@ -590,5 +594,5 @@ class EventStream:
         processor.subscribe(self._pending.append)
         processor.resume(stream_ledger.recorded_until(con), self.checkpoint.latest)
         stored = partial(stream_ledger.soonest_timers, con, self.name)
-        self._dues, self._sleepers = Timers(), Sleepers(self._residency.limit, stored)
+        self._dues, self._sleepers = {}, Sleepers(self._residency.limit, stored)
         return processor

@@ -60,8 +60,10 @@ class Timers(Generic[Key]):
             self._compact()
 
     def _compact(self) -> None:
-        """Rebuild the buckets with only the live entries, each keeping its place in the order
-        (the first entry of its key at its instant, as ``pop`` would reach it)."""
+        """Rebuild the buckets with only the live entries, each keeping its (instant, sequence)
+        place. Among timers due at one instant the order may change: a key set back to an
+        instant it left comes after the others set there meanwhile, where its old entry would
+        have put it first."""
         live: dict[Key, tuple[datetime, int, Key]] = {}
         for entry in sorted(entry for bucket in self._buckets.values() for entry in bucket):
             due, _, key = entry
