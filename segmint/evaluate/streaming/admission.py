@@ -80,6 +80,10 @@ def admission(root: Node, kind: str) -> Admission | None:
             return None
         tests.append((var, every([truth(item) for item in own])))
 
+    if len(tests) == 1:
+        ((var, test),) = tests
+        return lambda event: test(_NOWHERE, {var: event})
+
     def admits(event: Event) -> bool:
         return any(test(_NOWHERE, {var: event}) for var, test in tests)
 

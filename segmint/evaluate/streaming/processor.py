@@ -17,10 +17,9 @@ restarted stream's), which loads and evaluates it when due, unless an event of i
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from segmint.evaluate.edge import EdgeSegments
 from segmint.evaluate.edge.evaluator import Outcome
@@ -39,24 +38,27 @@ ProfileKey = Hashable
 #: cannot stall; window exits and event visibility keep their exact times.
 MIN_TIMER_STEP = timedelta(seconds=1)
 _INSTANT = timedelta(microseconds=1)
+#: Not looked up yet (a lookup may give None).
+_UNKNOWN: Any = object()
 
 
 class Affected(NamedTuple):
     """The segments reading events of one type, those one more such event can only make true
-    (``up``) or only make false (``down``), and the tests on its fields that it must pass to
-    change some of them (``admission``)."""
+    (``up``) or only make false (``down``), those every such event may change (``open``), and
+    the others with the test on its fields that it must pass to change them (``admission``)."""
 
     segments: frozenset[str]
     up: frozenset[str]
     down: frozenset[str]
-    tests: Mapping[str, Admission]
+    open: frozenset[str]
+    tests: tuple[tuple[str, Admission], ...]
 
     def admitted(self, event: Event) -> Collection[str]:
         """The segments this event can change."""
-        tests = self.tests
-        if not tests:
-            return self.segments
-        return {s for s in self.segments if s not in tests or tests[s](event)}
+        if not self.tests:
+            return self.open
+        passed = [segment for segment, test in self.tests if test(event)]
+        return self.open.union(passed) if passed else self.open
 
 
 class Clock(StrEnum):
@@ -73,8 +75,9 @@ class Trigger(StrEnum):
     CLOCK = "clock"
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
+    """A membership change; a tuple, as one is made for every change a stream emits."""
+
     profile: ProfileKey
     segment: str
     status: str  # "entered" or "exited"
@@ -323,7 +326,8 @@ class Processor:
                 frozenset(direct),
                 frozenset(s for s, way in ways.items() if way is Polarity.UP),
                 frozenset(s for s, way in ways.items() if way is Polarity.DOWN),
-                {s: test for s, test in tests.items() if test is not None},
+                frozenset(s for s, test in tests.items() if test is None),
+                tuple((s, test) for s, test in tests.items() if test is not None),
             )
         return found
 
@@ -340,11 +344,13 @@ class Processor:
         state = self.profiles[key]
         self._evaluated.add(key)
         outcomes = self.segments.outcomes(state.data(), at, targets, settled, known)
-        steady = self._steady
+        steady, upcoming = self._steady, _UNKNOWN
         for segment, outcome in outcomes.items():
             hint = outcome.hint
             if hint is not None and segment in steady[outcome.member]:
-                hint = state.index.upcoming(at)
+                if upcoming is _UNKNOWN:
+                    upcoming = state.index.upcoming(at)
+                hint = upcoming
             if from_timer and hint is not None and hint - at <= _INSTANT:
                 hint = at + MIN_TIMER_STEP  # `now` used as a plain value changes every instant
             self._arm(key, segment, hint)
