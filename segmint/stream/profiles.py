@@ -77,8 +77,10 @@ def load_profiles(
     until: datetime | None = None,
     realized: dict[int, frozenset[str]] | None = None,
     made_after: int | None = None,
+    policy: MergePolicy | None = None,
 ) -> dict[int, ProfileData]:
-    """The profiles under the default merge policy (a profile with no data is empty).
+    """The profiles under ``policy`` (None: the default merge policy; a stream passes the one
+    it resolves profiles with), a profile with no data being empty.
     ``realized`` replaces the ledger's segments (ids and names) per profile, e.g. a batch
     result at ``until``. ``made_after``: the newest identity key stored before the events
     being stored; a profile named by a newer key holds only identities made since (a profile
@@ -89,7 +91,7 @@ def load_profiles(
     events: dict[int, list[dict[str, object]]] = {}
     segments = realized or {}
     if stored:
-        policy = catalog.merge_policy(con, None)
+        policy = policy or catalog.merge_policy(con, None)
         with registered(con, _WANTED, pa.table({"id": pa.array(stored, pa.int64())})):
             attributes = _attributes(con, policy, columns) if columns.profile else {}
             events = _events(con, policy, columns, until)

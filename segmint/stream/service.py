@@ -433,18 +433,18 @@ class EventStream:
         """Resolve the piece's primary identities not resolved before to profiles, remember
         newly touched profiles, and read in one go the ones not in memory yet and those a merge
         changed (``again``), holding these now; none made after ``newest`` (a key) is read."""
-        con = self.workspace.con
+        con, policy = self.workspace.con, self._policy
         wanted = {primary(record) for record in records}
         unknown = wanted - self._profile_of.keys()
         if unknown:  # storing the piece keyed each of its names (``register``)
             keys = {name: self._known[name] for name in unknown}
-            found = profiles_of_keys(con, self._policy, keys.values())
+            found = profiles_of_keys(con, policy, keys.values())
             self._profile_of.update((name, found[key]) for name, key in keys.items())
             stream_ledger.touch(con, self.name, sorted(set(keys.values())))
         profiles = {self._profile_of[pair] for pair in wanted}
         self._residency.used(profiles)
         missing = profiles.difference(self.processor.profiles) | again
-        self._loaded = load_profiles(con, missing, self._columns, made_after=newest)
+        self._loaded = load_profiles(con, missing, self._columns, made_after=newest, policy=policy)
         for key in sorted(again):
             self.processor.add_profile(key, self._unfed(self._loaded.pop(key)))
 
@@ -519,7 +519,8 @@ class EventStream:
     def _read(self, profiles: set[int]) -> None:
         """Read these profiles from the store for the processor to load."""
         if profiles:
-            self._loaded.update(load_profiles(self.workspace.con, profiles, self._columns))
+            found = load_profiles(self.workspace.con, profiles, self._columns, policy=self._policy)
+            self._loaded.update(found)
 
     def _unfed(self, found: ProfileData) -> ProfileData:
         """A stored profile without the events of the piece being stored: they are fed next."""

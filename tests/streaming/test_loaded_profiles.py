@@ -38,6 +38,7 @@ def _load(ws: Workspace, tmp_path: Path) -> None:
     ingest_file(ws, write_jsonl(tmp_path / "web.jsonl", events), "web")
 
 
+@pytest.mark.parametrize("given", [False, True], ids=["default", "given"])
 @pytest.mark.parametrize("stitching", [Stitching.GRAPH, Stitching.NONE])
 @pytest.mark.parametrize("count", [1, 3, PEOPLE])
 @pytest.mark.parametrize(
@@ -55,14 +56,17 @@ def test_each_profile_is_what_the_store_gives_for_it_alone(
     count: int,
     merge: AttributeMerge,
     datasets: tuple[str, ...],
+    given: bool,
 ) -> None:
     """Merged by the newest fragment or by dataset precedence (a dataset not listed is not
-    merged at all), as the store's merge query gives each profile."""
+    merged at all), as the store's merge query gives each profile: under the default policy,
+    or under the one given (as a stream gives the one it resolves profiles with)."""
     _load(workspace, tmp_path)
     con = workspace.con
     policy = MergePolicy("chosen", merge, datasets, stitching)
     catalog.create_merge_policy(con, policy)
-    catalog.set_default_merge_policy(con, policy.name)
+    if not given:
+        catalog.set_default_merge_policy(con, policy.name)
     wanted = []
     for n in range(count):
         key, profile = identities.lookup(con, "email", f"p{n}@x.com")
@@ -70,7 +74,7 @@ def test_each_profile_is_what_the_store_gives_for_it_alone(
     columns = Columns(frozenset({"_id", "timestamp", "eventType", "channel"}),
                       frozenset({"person", "loyalty"}))  # fmt: skip
     schema = catalog.schema(con, SchemaClass.PROFILE)
-    loaded = load_profiles(con, wanted, columns, until=UNTIL)
+    loaded = load_profiles(con, wanted, columns, until=UNTIL, policy=policy if given else None)
     assert loaded.keys() == set(wanted)
     for profile in wanted:
         alone = profiles.merged_profile(con, schema, policy, profile)
