@@ -145,7 +145,8 @@ class Processor:
         }  # fmt: skip
         #: The outcomes of a blank profile that never change with no event (``_from_blank``).
         self._blank: dict[str, Outcome] | None = None
-        #: Per profile, the segments (and WAKE) a timer was ever set for: all that may be due.
+        #: Per profile, the segments (and WAKE) a timer was set for and not cancelled since:
+        #: all that may be due (one that fired stays until the next cancel).
         self._armed: dict[ProfileKey, set[str]] = {}
         #: Profiles evaluated or dropped since ``evaluated`` was last asked: their timers moved.
         self._evaluated: set[ProfileKey] = set()
@@ -203,12 +204,19 @@ class Processor:
         return min((due for due in dues if due is not None), default=None)
 
     def _arm(self, key: ProfileKey, segment: str, due: datetime | None) -> None:
-        """Set (None: cancel) the profile's timer for the segment (WAKE: for the profile)."""
-        if due is not None:
-            armed = self._armed.get(key)
-            if armed is None:
-                armed = self._armed[key] = set()
-            armed.add(segment)
+        """Set (None: cancel) the profile's timer for the segment (WAKE: for the profile); a
+        cancel of one never set, as most evaluations leave, touches no timer."""
+        armed = self._armed.get(key)
+        if due is None:
+            if armed is not None and segment in armed:
+                armed.discard(segment)
+                if not armed:
+                    del self._armed[key]
+                self.timers.set((key, segment), None)
+            return
+        if armed is None:
+            armed = self._armed[key] = set()
+        armed.add(segment)
         self.timers.set((key, segment), due)
 
     def _state(self, data: ProfileData) -> ProfileState:
@@ -245,7 +253,7 @@ class Processor:
         """The profile's state, loaded if not in memory (its wake-up then cancelled)."""
         state = self.profiles.get(key)
         if state is None:
-            self.timers.set((key, WAKE), None)
+            self._arm(key, WAKE, None)
             loaded = self._load(key) if self._load is not None else ProfileData()
             state = self.profiles[key] = self._state(loaded)
         return state
