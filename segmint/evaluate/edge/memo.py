@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from segmint.evaluate.edge.context import Context, Env
 from segmint.evaluate.edge.types import read_types
@@ -40,13 +40,9 @@ Version = Callable[[Context], int | None]
 _BINDERS = (Aggregate, Filter, Quantify, TopN)
 
 
-class Entry(NamedTuple):
-    """A computed value, the instant it was computed at, its hint and the events' version."""
-
-    value: Any
-    at: datetime
-    hint: datetime | None
-    version: int
+#: A computed value, the instant it was computed at, its hint and the events' version: a plain
+#: tuple, made at every evaluation that computes (a NamedTuple costs several times more).
+Entry = tuple[Any, datetime, datetime | None, int]
 
 
 def free_names(node: Node) -> set[str] | None:
@@ -102,20 +98,17 @@ def memoized(node: Node, run: Fn, version: Version | None = None) -> Fn:
         memo, as_of = c.memo, c.as_of
         own = version(c) if version is not None else None
         version_now = c.version(kinds) if own is None else own
-        entry = memo.get(key)
-        if (
-            entry is not None
-            and entry.version == version_now
-            and entry.at <= as_of
-            and (entry.hint is None or as_of < entry.hint)
-        ):
-            c.note(entry.hint)
-            return entry.value
+        entry: Entry | None = memo.get(key)
+        if entry is not None:
+            value, at, until, version_then = entry
+            if version_then == version_now and at <= as_of and (until is None or as_of < until):
+                c.note(until)
+                return value
         outer, c.hint = c.hint, None
         found = run(c, e)
         hint, c.hint = c.hint, outer
         c.note(hint)
-        memo[key] = Entry(found, as_of, hint, version_now)
+        memo[key] = (found, as_of, hint, version_now)
         return found
 
     return cached
