@@ -20,7 +20,7 @@ from segmint.cli.instants import instant_option
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
 
 ai_app = typer.Typer(help="Customer AI: churn and conversion propensity.", no_args_is_help=True)
-AS_OF_HELP = "Instant (UTC) to train or score at [default: the last event's time]."
+AS_OF_HELP = "Instant (UTC) to train or score at (default: the last event's time)."
 
 
 @contextmanager

@@ -17,7 +17,7 @@ apikey_app = typer.Typer(help="API keys for `segmint serve`.", no_args_is_help=T
 def create(
     ctx: typer.Context,
     sandbox: str | None = typer.Option(
-        None, "--sandbox", "-s", help="The key's sandbox [default: the global --sandbox]."
+        None, "--sandbox", "-s", help="The key's sandbox (default: the global --sandbox)."
     ),
     role: Role = typer.Option(
         Role.READ, "--role", help="read: GET; write: also ingestion and definitions; admin: all."

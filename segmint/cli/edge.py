@@ -17,7 +17,7 @@ def edge_command(
     ctx: typer.Context,
     identity: str = typer.Option(..., "--identity", help="The profile, as NAMESPACE:ID."),
     event: str = typer.Option(..., "--event", help="One event as a JSON object."),
-    as_of: datetime | None = instant_option("--as-of", "Evaluation time [now]."),
+    as_of: datetime | None = instant_option("--as-of", "Evaluation time (default: now)."),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
     """Segments the profile is in with this event, and what the event changes (nothing is

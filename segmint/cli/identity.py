@@ -139,7 +139,7 @@ def profile_get(
         ..., "--identity", help="NAMESPACE:ID of any identity of the profile."
     ),
     merge_policy: str | None = typer.Option(
-        None, "--merge-policy", help="Merge policy [default: the sandbox's default]."
+        None, "--merge-policy", help="Merge policy (default: the sandbox's default)."
     ),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:

@@ -42,7 +42,7 @@ def main(
         "--workspace",
         "-w",
         envvar=WORKSPACE_ENV,
-        help="Workspace folder [default: ./segmint-workspace].",
+        help="Workspace folder (default: ./segmint-workspace).",
     ),
     sandbox: str = typer.Option("prod", "--sandbox", "-s", help="Sandbox to work in."),
 ) -> None:

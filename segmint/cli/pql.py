@@ -145,7 +145,7 @@ def evaluate_command(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="A PQL definition."),
     identity: str = typer.Option(..., "--identity", help="NAMESPACE:ID of the profile."),
-    as_of: datetime | None = instant_option("--as-of", "Evaluation time [default: now]."),
+    as_of: datetime | None = instant_option("--as-of", "Evaluation time (default: now)."),
     merge_policy: str | None = typer.Option(None, "--merge-policy"),
     show_explanation: bool = typer.Option(False, "--explain", help="Show which clauses held."),
 ) -> None:

@@ -24,7 +24,7 @@ from segmint.store.definitions import Lifecycle, SegmentSpec
 
 segment_app = typer.Typer(help="Segment definitions.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Segment jobs.", no_args_is_help=True)
-AS_OF_HELP = "Evaluation time [default: now]."
+AS_OF_HELP = "Evaluation time (default: now)."
 
 
 def _pql(pql: str | None, file: Path | None) -> str:
