@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint.ai import instances
@@ -58,7 +59,8 @@ def create(
     with open_sandbox(ctx) as workspace:
         instances.create(workspace.con, instance)
     console.print(
-        f"Customer AI instance [bold]{name}[/] created; train it with `segmint ai train {name}`"
+        f"Customer AI instance [bold]{escape(name)}[/] created; "
+        f"train it with `segmint ai train {escape(name)}`"
     )
 
 
@@ -98,7 +100,7 @@ def delete(ctx: typer.Context, name: str) -> None:
 
     with open_sandbox(ctx) as workspace:
         service.delete(workspace, name)
-    console.print(f"Customer AI instance [bold]{name}[/] deleted")
+    console.print(f"Customer AI instance [bold]{escape(name)}[/] deleted")
 
 
 @ai_app.command("train")
@@ -140,7 +142,7 @@ def score_command(
         ["bucket", "profiles"],
         list(sizes.items()),
     )
-    console.print(f"segment on it, e.g. --pql 'customerAI.{name}.score >= 75'")
+    console.print(f"segment on it, e.g. --pql 'customerAI.{escape(name)}.score >= 75'")
 
 
 @ai_app.command("insights")
@@ -179,7 +181,7 @@ def insights_command(
         table("buckets of the latest scoring", ["bucket", "profiles"],
               list(data["scoring"]["buckets"].items()))  # fmt: skip
     if html is not None:
-        console.print(f"report written to {html}")
+        console.print(f"report written to {escape(str(html))}")
 
 
 def register(app: typer.Typer) -> None:

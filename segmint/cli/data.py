@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from segmint.cli.context import open_sandbox
@@ -43,11 +44,11 @@ def schema_apply(ctx: typer.Context, file: Path) -> None:
     if added:
         console.print(
             f"added {len(added)} field(s) to the {extension.schema_class} schema: "
-            + ", ".join(added)
+            + escape(", ".join(added))
         )
     else:
         console.print(
-            f"the {extension.schema_class} schema already has every field of {file}; "
+            f"the {extension.schema_class} schema already has every field of {escape(str(file))}; "
             "nothing changed"
         )
 
@@ -106,7 +107,7 @@ def dataset_create(
         fields[path] = namespace
     with open_sandbox(ctx) as workspace:
         catalog.create_dataset(workspace.con, catalog.Dataset(name, schema_class, fields))
-    console.print(f"dataset [bold]{name}[/] ({schema_class}) created")
+    console.print(f"dataset [bold]{escape(name)}[/] ({schema_class}) created")
 
 
 @dataset_app.command("list")
@@ -156,14 +157,16 @@ def run_ingest(
 
 def show_report(report: IngestReport) -> None:
     if report.already_ingested:
-        console.print(f"{report.file}: already ingested as batch {report.batch_id}; nothing added")
+        file = escape(str(report.file))
+        console.print(f"{file}: already ingested as batch {report.batch_id}; nothing added")
         return
+    file = escape(f"{report.file} → {report.dataset}")
     console.print(
-        f"{report.file} → {report.dataset}: {report.records:,} records, {report.added:,} added, "
+        f"{file}: {report.records:,} records, {report.added:,} added, "
         f"{report.duplicates:,} duplicates, {report.rejected:,} rejected (batch {report.batch_id})"
     )
     if report.quarantine:
-        console.print(f"  rejected records and reasons: {report.quarantine}")
+        console.print(f"  rejected records and reasons: {escape(str(report.quarantine))}")
     if report.graph:
         g = report.graph
         console.print(

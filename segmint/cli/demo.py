@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint import segments
@@ -109,7 +110,7 @@ def demo(
 
 
 def _summarise(workspace: Workspace, reports: list[IngestReport]) -> None:
-    console.print(f"[bold]Segmint demo[/] — workspace {workspace.path}")
+    console.print(f"[bold]Segmint demo[/] — workspace {escape(str(workspace.path))}")
     table(
         "ingestion",
         ["file", "dataset", "records", "added", "duplicates", "rejected", "batch"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from segmint.cli.context import open_sandbox
 from segmint.cli.output import OutputFormat, console, print_json, table
@@ -35,7 +36,7 @@ def namespace_create(
         catalog.add_namespace(
             workspace.con, Namespace(name, priority=priority, unique=unique, kind=kind)
         )
-    console.print(f"namespace [bold]{name}[/] created")
+    console.print(f"namespace [bold]{escape(name)}[/] created")
 
 
 @namespace_app.command("list")
@@ -72,7 +73,9 @@ def policy_create(
         )
         if default:
             catalog.set_default_merge_policy(workspace.con, name)
-    console.print(f"merge policy [bold]{name}[/] created" + (" (default)" if default else ""))
+    console.print(
+        f"merge policy [bold]{escape(name)}[/] created" + (" (default)" if default else "")
+    )
 
 
 @policy_app.command("list")
@@ -97,7 +100,7 @@ def policy_set_default(ctx: typer.Context, name: str) -> None:
     """Make a merge policy the sandbox's default."""
     with open_sandbox(ctx) as workspace:
         catalog.set_default_merge_policy(workspace.con, name)
-    console.print(f"default merge policy is now [bold]{name}[/]")
+    console.print(f"default merge policy is now [bold]{escape(name)}[/]")
 
 
 @identity_app.command("show")
@@ -150,7 +153,7 @@ def profile_get(
         print_json(result)
         return
     console.print(
-        f"profile [bold]{result['profileId']}[/] (merge policy {result['mergePolicy']}), "
+        f"profile [bold]{result['profileId']}[/] (merge policy {escape(result['mergePolicy'])}), "
         f"{result['eventCount']:,} events"
     )
     table("attributes", ["field", "value"], _flatten(result["attributes"]))

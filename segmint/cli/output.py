@@ -25,7 +25,7 @@ class OutputFormat(StrEnum):
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    view = Table(title=title, title_justify="left")
+    view = Table(title=escape(title) if title else None, title_justify="left")
     for column in columns:
         view.add_column(column, overflow="fold")
     for row in rows:

@@ -158,7 +158,7 @@ def evaluate_command(
         console.print(render(explain(plan, profile, instant)), soft_wrap=False)
     held = evaluate(plan, profile, instant)
     verdict = "[green]qualifies[/]" if held else "[red]does not qualify[/]"
-    console.print(f"{identity} {verdict} at {instant.isoformat()}")
+    console.print(f"{escape(identity)} {verdict} at {instant.isoformat()}")
 
 
 def register(app: typer.Typer) -> None:

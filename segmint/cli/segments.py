@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.progress import BarColumn, TimeElapsedColumn
 
 from segmint import segments
@@ -48,7 +49,7 @@ def create(
     spec = SegmentSpec(name, _pql(pql, file), description, merge_policy, tuple(tag), lifecycle)
     with open_sandbox(ctx) as workspace:
         segment = segments.create(workspace.con, spec)
-    console.print(f"segment [bold]{segment.name}[/] created ({segment.id})")
+    console.print(f"segment [bold]{escape(segment.name)}[/] created ({segment.id})")
 
 
 @segment_app.command("update")
@@ -75,7 +76,7 @@ def update(
             lifecycle or current.lifecycle,
         )
         segment = segments.update(workspace.con, name, spec)
-    console.print(f"segment [bold]{segment.name}[/] is at version {segment.version}")
+    console.print(f"segment [bold]{escape(segment.name)}[/] is at version {segment.version}")
 
 
 @segment_app.command("delete")
@@ -84,7 +85,7 @@ def delete(ctx: typer.Context, name: str) -> None:
     with open_sandbox(ctx) as workspace:
         segment = definitions.find(workspace.con, name)
         definitions.delete(workspace.con, segment)
-    console.print(f"segment [bold]{segment.name}[/] deleted")
+    console.print(f"segment [bold]{escape(segment.name)}[/] deleted")
 
 
 @segment_app.command("list")
@@ -247,7 +248,7 @@ def members(
     membership.write(
         rows, out, str(output if output is not MemberFormat.TABLE else MemberFormat.CSV)
     )
-    console.print(f"{rows.num_rows:,} rows written to {out}")
+    console.print(f"{rows.num_rows:,} rows written to {escape(str(out))}")
 
 
 def sql_command(
@@ -311,7 +312,7 @@ def explain_command(
         explanation = segments.explain_profile(workspace.con, name, identity, instant)
     console.print(render(explanation), soft_wrap=False)
     verdict = "[green]in[/]" if explanation.held else "[red]not in[/]"
-    console.print(f"{identity} is {verdict} {name} at {instant.isoformat()}")
+    console.print(f"{escape(identity)} is {verdict} {escape(name)} at {instant.isoformat()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from segmint.cli.context import settings
 from segmint.cli.output import console, table
@@ -18,7 +19,8 @@ def init(ctx: typer.Context) -> None:
     with Workspace.open(config.workspace, create=True) as workspace:
         created = create_sandbox(workspace, config.sandbox)
     state = "created" if created else "already exists"
-    console.print(f"workspace {config.workspace} ready; sandbox [bold]{config.sandbox}[/] {state}")
+    folder = escape(str(config.workspace))
+    console.print(f"workspace {folder} ready; sandbox [bold]{config.sandbox}[/] {state}")
 
 
 def create_sandbox(workspace: Workspace, name: str) -> bool:

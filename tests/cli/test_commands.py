@@ -94,3 +94,31 @@ def test_demo_builds_a_stitched_workspace_and_is_idempotent(tmp_path: Path) -> N
     assert "Customer AI skipped: training needs at least" in first
     again = segmint(ws, "demo", "--profiles", "200")
     assert again.count("│ repeat") == 4
+
+
+def test_names_and_paths_with_brackets_show_as_written(tmp_path: Path) -> None:
+    """Rich would read ``[bold]`` or ``[x]`` in a name or path as markup: each shows as typed."""
+    ws, folder = tmp_path / "ws", tmp_path / "in [2026]"
+    folder.mkdir()
+    segmint(ws, "init")
+    created = segmint(ws, "dataset", "create", "[bold]web", "--class", "event")
+    assert "dataset [bold]web (event)" in created
+    assert "namespace [x]n created" in segmint(ws, "namespace", "create", "[x]n")
+    web = write_jsonl(folder / "web.jsonl", [{
+        "_id": "e1", "timestamp": "2026-01-01T00:00:00Z", "eventType": "search",
+        "identityMap": {"ecid": [{"id": "d1", "primary": True}]},
+    }])  # fmt: skip
+    assert f"{web} → [bold]web:" in segmint(ws, "ingest", str(web), "--dataset", "[bold]web")
+    assert f"{web}: already ingested" in segmint(ws, "ingest", str(web), "--dataset", "[bold]web")
+    name = "[bold]VIP [x]"
+    pql = 'xEvent[eventType = "search"].count() > 0'
+    assert f"segment {name} created" in segmint(ws, "segment", "create", name, "--pql", pql)
+    updated = segmint(ws, "segment", "update", name, "--pql", pql + " ")
+    assert f"segment {name} is at version 2" in updated
+    assert f"segment {name} deleted" in segmint(ws, "segment", "delete", name)
+    applied = folder / "segments.yaml"
+    applied.write_text(f"segments:\n  - name: '{name}'\n    pql: '{pql}'\n")
+    assert f"applied {applied}" in segmint(ws, "apply", str(applied))
+    event_json = '{"_id": "e2", "timestamp": "2026-01-02T00:00:00Z", "eventType": "search"}'
+    edge = segmint(ws, "edge", "--identity", "email:[b]a", "--event", event_json)
+    assert "email:[b]a at" in edge
