@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import orjson
 import typer
+from rich.markup import escape
 
 from segmint.cli.context import open_sandbox
 from segmint.cli.instants import instant_option
@@ -222,7 +223,7 @@ def stream_command(
         resumed = stream.offset
         if resumed:
             errors.print(
-                f'stream "{stream.name}" resumes after line {resumed}, committed before; '
+                f'stream "{escape(stream.name)}" resumes after line {resumed}, committed before; '
                 "give another --name to read the input from its start",
                 soft_wrap=True,
             )

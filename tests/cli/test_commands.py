@@ -98,7 +98,7 @@ def test_demo_builds_a_stitched_workspace_and_is_idempotent(tmp_path: Path) -> N
 
 def test_names_and_paths_with_brackets_show_as_written(tmp_path: Path) -> None:
     """Rich would read ``[bold]`` or ``[x]`` in a name or path as markup: each shows as typed."""
-    ws, folder = tmp_path / "ws", tmp_path / "in [2026]"
+    ws, folder = tmp_path / "ws", tmp_path / "in [b]"
     folder.mkdir()
     segmint(ws, "init")
     created = segmint(ws, "dataset", "create", "[bold]web", "--class", "event")
@@ -122,3 +122,6 @@ def test_names_and_paths_with_brackets_show_as_written(tmp_path: Path) -> None:
     event_json = '{"_id": "e2", "timestamp": "2026-01-02T00:00:00Z", "eventType": "search"}'
     edge = segmint(ws, "edge", "--identity", "email:[b]a", "--event", event_json)
     assert "email:[b]a at" in edge
+    segmint(ws, "stream", str(web), "--dataset", "[bold]web")
+    again = runner.invoke(app, ["--workspace", str(ws), "stream", str(web), "--dataset", "[bold]web"])
+    assert f'stream "file:{web}" resumes after line 1' in again.output
