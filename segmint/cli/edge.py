@@ -20,8 +20,9 @@ def edge_command(
     as_of: datetime | None = instant_option("--as-of", "Evaluation time (default: now)."),
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format"),
 ) -> None:
-    """Segments the profile is in with this event, and what the event changes (nothing is
-    written)."""
+    """Segments the profile is in with this event, and what the event changes.
+
+    The profile is read from the workspace; nothing is written."""
     instant = now_unless(as_of)
     with open_sandbox(ctx) as workspace:
         answer = realtime.profile_segments(workspace.con, identity, instant, event)

@@ -201,8 +201,9 @@ def stream_command(
         help="Profiles held in memory; the least recently used are read back when needed.",
     ),
 ) -> None:
-    """Replay events through the streaming processor: transitions as they happen, each
-    recorded exactly once; a stopped stream resumes where it was committed."""
+    """Replay events through the streaming processor: transitions as they happen.
+
+    Each is recorded exactly once; a stopped stream resumes where it was committed."""
     if emit not in (None, "jsonl"):
         raise UsageError("--emit takes jsonl")
     if source != "-" and not Path(source).is_file():
