@@ -160,9 +160,9 @@ def show_report(report: IngestReport) -> None:
         file = escape(str(report.file))
         console.print(f"{file}: already ingested as batch {report.batch_id}; nothing added")
         return
-    file = escape(f"{report.file} → {report.dataset}")
+    into = escape(f"{report.file} → {report.dataset}")
     console.print(
-        f"{file}: {report.records:,} records, {report.added:,} added, "
+        f"{into}: {report.records:,} records, {report.added:,} added, "
         f"{report.duplicates:,} duplicates, {report.rejected:,} rejected (batch {report.batch_id})"
     )
     if report.quarantine:
