@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
+from rich.markup import escape
 
 from segmint import realtime
 from segmint.cli.context import open_sandbox
@@ -31,8 +32,11 @@ def edge_command(
     if output is OutputFormat.JSON:
         print_json(answer)
         return
-    table(f"{identity} at {instant.isoformat()}", ["segment", "member", "change"],
-          [(r["segment"], "yes" if r["member"] else "no", r["change"]) for r in rows])  # fmt: skip
+    if not rows:
+        console.print(f"{escape(identity)} is in no segment at {instant.isoformat()}")
+    else:
+        cells = [(r["segment"], "yes" if r["member"] else "no", r["change"]) for r in rows]
+        table(f"{identity} at {instant.isoformat()}", ["segment", "member", "change"], cells)
     when = now_next.isoformat() if now_next else "never (without new events)"
     console.print(f"next change: {when}")
 

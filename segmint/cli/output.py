@@ -24,18 +24,26 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+#: Columns of numbers that name something rather than count it: shown as they are written
+#: elsewhere (profile 1003, never "1,003"), so they can be copied into the next command.
+IDENTIFIER_COLUMNS = frozenset({"profile_id", "profileId", "profile"})
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     view = Table(title=escape(title) if title else None, title_justify="left")
     for column in columns:
         view.add_column(column, overflow="fold")
+    identifiers = [column in IDENTIFIER_COLUMNS for column in columns]
     for row in rows:
-        view.add_row(*(_cell(value) for value in row))
+        view.add_row(*(_cell(value, kind) for value, kind in zip(row, identifiers, strict=True)))
     console.print(view)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, identifier: bool) -> str:
     if value is None:
         return ""
+    if identifier:
+        return escape(str(value))
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
