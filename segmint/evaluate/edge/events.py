@@ -11,7 +11,7 @@ under ``OTHER`` and read by every restricted reading: a type test never rules th
 from __future__ import annotations
 
 import sys
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -31,7 +31,7 @@ LAST = sys.maxsize
 class EventIndex:
     """Events with a datetime timestamp, bucketed by ``eventType``, each bucket in key order."""
 
-    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_log", "_stamps", "memo", "timed")
+    __slots__ = ("_arrivals", "_counts", "_items", "_keys", "_logs", "_stamps", "memo", "timed")
 
     def __init__(self) -> None:
         self._keys: dict[Any, list[Key]] = {}
@@ -39,9 +39,9 @@ class EventIndex:
         #: Values of closed expressions over these events (``edge.memo``), by expression.
         self.memo: dict[str, Any] = {}
         self._items: dict[Any, list[Event]] = {}
-        #: (key, type, event) in the order indexed, so that a reading keeping its own
-        #: selection up to date need look only at the ones it has not seen.
-        self._log: list[tuple[Key, Any, Event]] = []
+        #: Per type, (key, event) in the order indexed, so that a reading keeping its own
+        #: selection up to date need look only at the ones of its types it has not seen.
+        self._logs: dict[Any, list[tuple[Key, Event]]] = {}
         #: Every indexed timestamp, sorted: the next event after as_of is a bisect away.
         self._stamps: list[datetime] = []
         self._arrivals = 0
@@ -66,7 +66,8 @@ class EventIndex:
             key = (stamps[position] if index.timed else datetime.min, position)
             keys.append(key)
             index._items[kind].append(event)
-            index._log.append((key, kind, event))
+            index._logs.setdefault(kind, []).append((key, event))
+        index._arrivals = len(events)
         return index
 
     def __len__(self) -> int:
@@ -90,7 +91,7 @@ class EventIndex:
         at = _sorted_position(keys, key)
         keys.insert(at, key)
         self._items[kind].insert(at, event)
-        self._log.append((key, kind, event))
+        self._logs.setdefault(kind, []).append((key, event))
         self._stamps.insert(_sorted_position(self._stamps, stamp), stamp)
 
     def version(self, types: frozenset[str] | None) -> int:
@@ -105,13 +106,18 @@ class EventIndex:
         return found
 
     def arrived(self, seen: int, types: frozenset[str]) -> tuple[int, list[tuple[Key, Event]]]:
-        """The events of ``types`` (and of no string type) indexed after the first ``seen``,
-        with their keys, and how many are indexed now (the ``seen`` of the next call)."""
-        log = self._log
-        if len(log) == seen:
+        """The events of ``types`` (and of no string type) indexed after the first ``seen``
+        (type by type, each in the order indexed), with their keys, and how many are indexed
+        now (the ``seen`` of the next call)."""
+        total = self._arrivals
+        if total == seen:
             return seen, []
-        found = [(key, event) for key, kind, event in log[seen:] if kind is OTHER or kind in types]
-        return len(log), found
+        found: list[tuple[Key, Event]] = []
+        for kind in (*types, OTHER):
+            log = self._logs.get(kind)
+            if log is not None and log[-1][0][1] >= seen:  # a key's second item is its arrival
+                found += log[bisect_left(log, seen, key=_arrival) :]
+        return total, found
 
     def latest(self) -> datetime | None:
         """The latest indexed timestamp."""
@@ -143,6 +149,10 @@ class EventIndex:
 
 def _key(pair: tuple[Key, Event]) -> Key:
     return pair[0]
+
+
+def _arrival(pair: tuple[Key, Event]) -> int:
+    return pair[0][1]
 
 
 @dataclass(frozen=True, slots=True)
