@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "segmint"
 LAYERS = {
-    "errors": 0, "config": 0, "collector": 0,
+    "errors": 0, "config": 0, "collector": 0, "files": 0,
     "schema": 1, "engines": 1, "identity": 1, "pql": 1,
     "plan": 2,
     "store": 3,

@@ -19,6 +19,7 @@ from segmint.ai.instances import Instance, PropensityType
 from segmint.cli.context import open_sandbox
 from segmint.cli.instants import instant_option
 from segmint.cli.output import OutputFormat, console, print_json, progress, table
+from segmint.files import replacing, writable
 
 ai_app = typer.Typer(help="Customer AI: churn and conversion propensity.", no_args_is_help=True)
 AS_OF_HELP = "Instant (UTC) to train or score at (default: the last event's time)."
@@ -157,10 +158,13 @@ def insights_command(
     """Model evaluation, lift, calibration, importance and score distribution."""
     from segmint.ai import report, service
 
+    if html is not None:
+        writable(html)
     with open_sandbox(ctx) as workspace:
         data = service.insights(workspace.con, name)
     if html is not None:
-        html.write_text(report.html(data), encoding="utf-8")
+        with replacing(html) as partial:
+            partial.write_text(report.html(data), encoding="utf-8")
     if output is OutputFormat.JSON:
         print_json(data)
         return

@@ -53,12 +53,24 @@ for module in (workspace, data, identity, pql, segments, demo, apikey, serve, ed
     module.register(app)
 
 
+def refused(problem: OSError) -> str:
+    """What the system refused, and which file: "cannot use x.csv: Permission denied"."""
+    names = [str(name) for name in (problem.filename, problem.filename2) if name is not None]
+    return f"cannot use {' or '.join(names)}: {problem.strerror or problem}"
+
+
 def run() -> None:
-    """Console entry point: a SegmintError becomes a message and exit 1, never a traceback."""
+    """Console entry point: a SegmintError, or a file the system refuses, becomes a message
+    and exit 1, never a traceback."""
     try:
         app()
     except SegmintError as problem:
         error(problem)
+        sys.exit(1)
+    except OSError as problem:
+        if problem.filename is None:  # not a file's (a closed pipe, a socket)
+            raise
+        error(SegmintError(refused(problem), hint="check the path and its permissions"))
         sys.exit(1)
     except BaseException as problem:
         if not interrupted(problem):

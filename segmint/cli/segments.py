@@ -136,7 +136,9 @@ def apply_file(ctx: typer.Context, file: Path) -> None:
 def load_specs(file: Path) -> list[SegmentSpec]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as problem:
+    except OSError as problem:
+        raise UsageError(f"cannot read {file}: {problem.strerror}") from None
+    except yaml.YAMLError as problem:
         raise UsageError(f"cannot read {file}: {problem}") from None
     items = data.get("segments") if isinstance(data, dict) else None
     if not isinstance(items, list):

@@ -23,7 +23,7 @@ SWITCH_INTERVAL = 0.001
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
     max_profiles: int = typer.Option(
         DEFAULT_MAX_PROFILES,
         "--max-profiles",

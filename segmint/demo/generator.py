@@ -24,6 +24,7 @@ from segmint.demo.sessions import APP, EMAIL, WEB, sample_sessions
 from segmint.demo.tables import TableBuilder
 from segmint.demo.writer import write_files
 from segmint.errors import UsageError
+from segmint.files import folder_for_writing
 
 DEFAULT_END = datetime(2026, 11, 1, tzinfo=UTC)
 FIRST_ORDER = 40_000_000
@@ -87,10 +88,10 @@ def generate(
     visit_rate: float = 1.0,
 ) -> DemoFiles:
     """Write crm.csv, web.jsonl, app.parquet and email.jsonl into ``out_dir``."""
+    folder_for_writing(out_dir)
     report = _reporter(progress, len(_TABLE_STEPS) + _FILE_COUNT)
     with _system_allocator():
         tables = _tables(profiles, seed, days, end, report, visit_rate)
-        out_dir.mkdir(parents=True, exist_ok=True)
         files = DemoFiles(
             crm=out_dir / "crm.csv",
             web=out_dir / "web.jsonl",

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ import pyarrow.csv as csv
 import pyarrow.parquet as pq
 
 from segmint.engines.duckdb import write_jsonl
+from segmint.files import replacing
 
 
 def write_files(jobs: list[tuple[pa.Table, Path]], done: Callable[[Path], None]) -> None:
@@ -71,7 +71,7 @@ def _write_csv(table: pa.Table, path: Path) -> None:
                 pc.cast(column, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ"
             )
         columns.append(column)
-    with _replacing(path) as temporary:
+    with replacing(path) as temporary:
         csv.write_csv(
             pa.table(columns, names=table.column_names),
             temporary,
@@ -80,7 +80,7 @@ def _write_csv(table: pa.Table, path: Path) -> None:
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    with _replacing(path) as temporary:
+    with replacing(path) as temporary:
         pq.write_table(table, temporary)
 
 
@@ -91,7 +91,7 @@ def _write_part(batch: pa.RecordBatch, part: Path) -> None:
 
 def _join(parts: list[Path], path: Path) -> None:
     """Concatenate the parts, in the kernel where the platform can (no copy through Python)."""
-    with _replacing(path) as temporary, temporary.open("wb") as target:
+    with replacing(path) as temporary, temporary.open("wb") as target:
         for part in parts:
             with part.open("rb") as source:
                 if hasattr(os, "copy_file_range"):
@@ -127,15 +127,3 @@ def _present_array(array: pa.Array) -> pa.Array | None:
     return pa.StructArray.from_arrays(
         list(children.values()), list(children), mask=pc.is_null(array)
     )
-
-
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed to it when the block succeeds."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        yield temporary
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    os.replace(temporary, path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from segmint.engines.duckdb import Connection, query_arrow, write_jsonl
+from segmint.files import replacing
 from segmint.store.identities import display_identity_sql
 
 
@@ -45,11 +45,10 @@ def members(con: Connection, segment_id: str, status: Status | None = None) -> p
 
 def write(rows: pa.Table, out: Path, file_format: str) -> None:
     """Write members as CSV, JSONL or Parquet; the file appears whole or not at all."""
-    partial = out.with_name(f".{out.name}.partial")
-    if file_format == "parquet":
-        pq.write_table(rows, partial)
-    elif file_format == "jsonl":
-        write_jsonl(rows, partial)
-    else:
-        pa_csv.write_csv(rows, partial)
-    os.replace(partial, out)
+    with replacing(out) as partial:
+        if file_format == "parquet":
+            pq.write_table(rows, partial)
+        elif file_format == "jsonl":
+            write_jsonl(rows, partial)
+        else:
+            pa_csv.write_csv(rows, partial)

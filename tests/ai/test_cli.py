@@ -37,6 +37,8 @@ def test_create_train_score_insights_and_segment(
     assert "AUC" in segmint(ws_path, "ai", "train", "churn")
     assert "profiles scored" in segmint(ws_path, "ai", "score", "churn")
     report = tmp_path / "report.html"
+    elsewhere = tmp_path / "no-such-folder" / "report.html"
+    assert "does not exist" in segmint(ws_path, "ai", "insights", "churn", "--html", str(elsewhere), code=1)
     assert "cumulative gain" in segmint(ws_path, "ai", "insights", "churn", "--html", str(report))
     assert report.read_text(encoding="utf-8").count("<svg") == 5
     shown = json.loads(segmint(ws_path, "ai", "show", "churn"))

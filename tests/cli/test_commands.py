@@ -125,3 +125,29 @@ def test_names_and_paths_with_brackets_show_as_written(tmp_path: Path) -> None:
     segmint(ws, "stream", str(web), "--dataset", "[bold]web")
     again = runner.invoke(app, ["--workspace", str(ws), "stream", str(web), "--dataset", "[bold]web"])
     assert f'stream "file:{web}" resumes after line 1' in again.output
+
+
+def test_paths_that_cannot_be_written_are_refused_without_traceback(loaded: Path, tmp_path: Path) -> None:
+    """An output path with no folder, or naming a folder, is refused before anything is
+    written (no partial file left); any other file the system refuses is named, not traced."""
+    segmint(loaded, "segment", "create", "Searchers", "--pql", 'xEvent[eventType = "search"].count() > 0')
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    cases = [
+        (["members", "Searchers", "--format", "csv", "--out", str(tmp_path / "nowhere" / "m.csv")],
+         f"cannot write {tmp_path / 'nowhere' / 'm.csv'}: {tmp_path / 'nowhere'} does not exist"),
+        (["members", "Searchers", "--format", "parquet", "--out", str(a_file / "m.parquet")],
+         f"cannot write {a_file / 'm.parquet'}: {a_file} is not a folder"),
+        (["members", "Searchers", "--format", "jsonl", "--out", str(tmp_path)], f"cannot write {tmp_path}: it is a folder"),
+        (["generate", "--profiles", "10", "--out", str(a_file)], f"{a_file} is a file, not a folder"),
+        (["--workspace", str(a_file / "ws"), "init"], f"cannot use {a_file / 'ws'}: "),
+    ]  # fmt: skip
+    for args, message in cases:
+        command = [sys.executable, "-m", "segmint.cli", "--workspace", str(loaded), *args]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 1, result.stderr
+        assert message in " ".join(result.stderr.split()), result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "crm.csv", "web.jsonl", "ws"]
+    refused = runner.invoke(app, ["--workspace", str(loaded), "serve", "--port", "70000"])
+    assert refused.exit_code == 2 and "65535" in refused.output
