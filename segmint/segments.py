@@ -138,10 +138,13 @@ def evaluate(
     names: list[str] | None,
     as_of: datetime | None = None,
     progress: Progress | None = None,
+    *,
+    source: str = "cli",
 ) -> JobReport:
     """Run a segment job: the named segments (all published ones when None), in dependency
     order, each segment's members collected in one job result relation, then the ledger
-    written from it in one set-based pass; the caller wraps it in a transaction."""
+    written from it in one set-based pass; the caller wraps it in a transaction. ``source``:
+    what asked for the job (``cli`` or ``api``), as its record says."""
     as_of = as_of or datetime.now(UTC).replace(tzinfo=None)
     everything = definitions.all_segments(con)
     known = {key: s for s in everything for key in (s.id, s.name)}
@@ -198,7 +201,7 @@ def evaluate(
     con.execute(f"DROP TABLE {_RESULTS}")
     con.execute(f"DROP TABLE IF EXISTS {AGGREGATES}")
     report.seconds = time.perf_counter() - started
-    _record_job(con, report)
+    _record_job(con, report, source)
     return report
 
 
@@ -217,16 +220,17 @@ def _publish(con: Connection, segment: Segment, referenced: frozenset[str]) -> N
         sources.publish(con, segment.id, segment.name, _RESULTS)
 
 
-def _record_job(con: Connection, report: JobReport) -> None:
+def _record_job(con: Connection, report: JobReport, source: str) -> None:
     metrics = [
         {"segmentId": m.segment_id, "name": m.name, "qualified": m.qualified,
          "entered": m.entered, "exited": m.exited, "seconds": round(m.seconds, 4)}
         for m in report.segments
     ]  # fmt: skip
     con.execute(
-        "INSERT INTO jobs VALUES (?, 'SUCCEEDED', 'cli', ?, ?, ?, NULL, ?, ?)",
+        "INSERT INTO jobs VALUES (?, 'SUCCEEDED', ?, ?, ?, ?, NULL, ?, ?)",
         [
             report.id,
+            source,
             report.as_of,
             json.dumps([m.segment_id for m in report.segments]),
             json.dumps({"segments": metrics, "totalSeconds": round(report.seconds, 4)}),
@@ -281,11 +285,13 @@ def explain_profile(
     return explain(plan, profile_data(con, identity, segment.spec.merge_policy), as_of)
 
 
-def jobs(con: Connection) -> list[dict[str, Any]]:
-    """Every segment job of the sandbox, newest first, with its metrics."""
+def jobs(con: Connection, start: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """The sandbox's segment jobs, newest first, with their metrics: ``limit`` of them (None:
+    all) from the ``start``-th."""
     rows = con.execute(
         "SELECT id, status, source, as_of, segments, metrics, created_at, finished_at FROM jobs "
-        "ORDER BY created_at DESC"
+        "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+        [limit, start],
     ).fetchall()
     return [_job(row) for row in rows]
 
