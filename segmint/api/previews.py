@@ -10,6 +10,7 @@ from typing import Any
 
 from segmint import segments
 from segmint.api.background import Registry
+from segmint.api.problems import located
 from segmint.api.service import Service
 from segmint.errors import SegmintError
 
@@ -41,7 +42,12 @@ class Previews(Registry[Preview]):
                 found = segments.estimate_size(workspace.con, preview.definition, preview.as_of)
                 preview.results = segments.preview(workspace.con, preview.definition, preview.as_of)
         except SegmintError as problem:
-            preview.error = {"description": problem.message, "hint": problem.hint}
+            place = located(problem.location) if problem.location else None
+            preview.error = {
+                "description": problem.message,
+                "location": place.model_dump(exclude_none=True) if place else None,
+                "hint": problem.hint,
+            }
             preview.state = "FAILED"
             return
         preview.estimate = {

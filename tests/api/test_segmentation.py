@@ -113,7 +113,9 @@ async def test_preview_and_estimate_are_polled(api: Api) -> None:
 
 async def test_a_bad_definition_fails_the_preview(api: Api) -> None:
     started = await api.client.post(
-        "/preview", json={"predicateExpression": "nosuch.field = 1"}, headers=api.auth("read")
+        "/preview",
+        json={"predicateExpression": "person.birthYear > 1 and nosuch.field = 1"},
+        headers=api.auth("read"),
     )
     preview_id = started.json()["previewId"]
     for _ in range(100):
@@ -123,6 +125,7 @@ async def test_a_bad_definition_fails_the_preview(api: Api) -> None:
         await asyncio.sleep(0.05)
     assert preview["state"] == "FAILED"
     assert "nosuch" in preview["error"]["description"]
+    assert preview["error"]["location"] == {"line": 1, "column": 26}  # where the field is
 
 
 async def test_profile_segments_answer_with_and_without_an_event(api: Api) -> None:
