@@ -146,6 +146,12 @@ def evaluate(
     written from it in one set-based pass; the caller wraps it in a transaction. ``source``:
     what asked for the job (``cli`` or ``api``), as its record says."""
     as_of = as_of or datetime.now(UTC).replace(tzinfo=None)
+    ledger.refuse_future(
+        as_of,
+        "the segment job's as-of",
+        "evaluate at an instant up to now; `segmint estimate` and `segmint preview` (POST "
+        "/preview) show who would qualify later, without recording it",
+    )
     everything = definitions.all_segments(con)
     known = {key: s for s in everything for key in (s.id, s.name)}
     chosen = (

@@ -27,6 +27,7 @@ from segmint.cli.output import console, errors
 from segmint.collector import long_lived
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.evaluate.streaming import Clock
+from segmint.membership import ledger
 from segmint.membership.stream_ledger import Checkpoint, line_digest
 from segmint.store.catalog import now
 from segmint.stream.calls import RESUME_HINT
@@ -213,6 +214,9 @@ def stream_command(
             f"--lateness {lateness} is not an allowed lateness",
             hint=f"give seconds from 0 to {MAX_LATENESS.total_seconds():.0f}",
         )
+    if until is not None:
+        hint = "give an instant up to now; the stream's timers fire when the clock gets there"
+        ledger.refuse_future(until, "--until", hint)
     with open_sandbox(ctx) as workspace:
         stream = EventStream(
             workspace, dataset, name=stream_name(source, name), clock=clock,

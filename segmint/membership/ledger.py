@@ -13,12 +13,32 @@ one history insert, one update of the stored rows that change and one insert of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from segmint.engines.duckdb import Connection
+from segmint.errors import UsageError
+from segmint.store.catalog import now
 
 _CHANGES = "membership_changes"
 _VERSIONS = "membership_versions"
+
+#: How far past the wall clock the sandbox's membership timeline may be taken (by an event's
+#: time, a job's as-of, a stream's ``--until``): a source's clock may run a little fast, but
+#: memberships dated further on would be recorded before anything could happen then, and every
+#: stream and job after would start from there.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def refuse_future(instant: datetime, what: str, hint: str) -> None:
+    """A UsageError if ``instant`` (naive UTC) is later than the timeline may go."""
+    limit = now() + FUTURE_TOLERANCE
+    if instant > limit:
+        raise UsageError(
+            f"{what} {instant.isoformat()}Z is in the future (later than "
+            f"{limit.isoformat(timespec='seconds')}Z): memberships would be recorded at a time "
+            "that has not come, and every stream and job after would start from there",
+            hint=hint,
+        )
 
 
 @dataclass(frozen=True)

@@ -6,24 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from segmint.engines.duckdb import Connection
 from segmint.errors import Location, Problem, UsageError, ValidationError
 from segmint.identity.graph import Namespace
 from segmint.ingest.validate import RecordValidator
+from segmint.membership.ledger import FUTURE_TOLERANCE
 from segmint.schema.arrow import IDENTITY_MAP
 from segmint.schema.model import Schema, SchemaClass
 from segmint.store import catalog
 from segmint.store.catalog import Dataset, now
 
 Record = dict[str, Any]
-
-#: How far ahead of the wall clock an event may be stamped (its source's clock running fast):
-#: the event-time clock follows the latest event, so one from the future would lapse every
-#: window at once and hold the clock there.
-FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass

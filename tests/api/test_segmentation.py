@@ -54,6 +54,12 @@ async def test_jobs_update_audiences_and_exports(api: Api, workspace_path: Path)
     job_id = second.json()["id"]
     fetched = await api.client.get(f"/segment/jobs/{job_id}", headers=api.auth("read"))
     assert fetched.json()["metrics"]["segments"][0]["entered"] == 1
+    future = await api.client.post(
+        "/segment/jobs",
+        json={"segments": [{"segmentId": "*"}], "asOf": "2999-01-01T00:00:00Z"},
+        headers=api.auth("write"),
+    )
+    assert future.status_code == 400 and "is in the future" in future.json()["detail"]
     listed = (await api.client.get("/segment/jobs", headers=api.auth("read"))).json()
     assert [job["id"] for job in listed] == [job_id, first.json()["id"]]
     assert {job["source"] for job in listed} == {"api"}

@@ -194,3 +194,26 @@ def test_profile_ids_show_as_written(tmp_path: Path) -> None:
     for shown in (run(ws, "members", "Searchers", "--limit", "2000"),
                   run(ws, "preview", "Searchers", "--limit", "2000")):  # fmt: skip
         assert f"│ {high} " in shown and f"│ {high:,} " not in shown
+
+
+def test_the_timeline_is_not_taken_into_the_future(shop: Path, tmp_path: Path) -> None:
+    """A job's as-of or a stream's --until past tomorrow would record memberships at a time that
+    has not come, where every later stream and job would start: refused, nothing recorded."""
+    run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
+    job = runner.invoke(
+        app, ["--workspace", str(shop), "evaluate", "--all", "--as-of", "2999-01-01T00:00:00"]
+    )
+    assert job.exit_code == 1
+    assert "the segment job's as-of 2999-01-01T00:00:00Z is in the future" in str(job.exception)
+    assert "SUCCEEDED" not in run(shop, "jobs", "list")
+    streamed = tmp_path / "more.jsonl"
+    write_jsonl(streamed, [event("c1", "2026-10-26T10:00:00Z", "search", email="cy@x.com")])
+    until = ["--until", "2999-01-01T00:00:00Z"]
+    refused = runner.invoke(
+        app, ["--workspace", str(shop), "stream", str(streamed), "--dataset", "web", *until]
+    )
+    assert refused.exit_code == 1
+    assert "--until 2999-01-01T00:00:00Z is in the future" in str(refused.exception)
+    again = run(shop, "stream", str(streamed), "--dataset", "web")
+    assert "resumes" not in again  # the refused run read nothing
+    run(shop, "evaluate", "--all", "--as-of", "2026-10-27T00:00:00")
