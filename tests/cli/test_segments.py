@@ -28,14 +28,11 @@ def shop(tmp_path: Path) -> Path:
     run(ws, "init")
     run(ws, "dataset", "create", "web", "--class", "event")
     search = {"search": {"keywords": "white sneakers"}}
-    write_jsonl(
-        tmp_path / "web.jsonl",
-        [
-            event("a1", "2026-10-10T10:00:00Z", "search", email="ann@x.com") | search,
-            event("a2", "2026-10-20T10:00:00Z", "commerce.purchases", email="ann@x.com"),
-            event("b1", "2026-10-25T10:00:00Z", "search", email="bob@x.com") | search,
-        ],
-    )
+    write_jsonl(tmp_path / "web.jsonl", [
+        event("a1", "2026-10-10T10:00:00Z", "search", email="ann@x.com") | search,
+        event("a2", "2026-10-20T10:00:00Z", "commerce.purchases", email="ann@x.com"),
+        event("b1", "2026-10-25T10:00:00Z", "search", email="bob@x.com") | search,
+    ])
     run(ws, "ingest", str(tmp_path / "web.jsonl"), "--dataset", "web")
     return ws
 
@@ -59,24 +56,15 @@ def test_jobs_track_entries_exits_and_existing(shop: Path, tmp_path: Path) -> No
     assert "│ Sneakers │ 1         │ 1       │ 0" in first
     assert members(shop, "Sneakers", tmp_path) == {"email:ann@x.com": "realized"}
     run(shop, "evaluate", "--all", "--as-of", "2026-10-26T00:00:00")
-    assert members(shop, "Sneakers", tmp_path) == {
-        "email:ann@x.com": "exited",
-        "email:bob@x.com": "realized",
-    }
+    assert members(shop, "Sneakers", tmp_path) == {"email:ann@x.com": "exited", "email:bob@x.com": "realized"}
     run(shop, "evaluate", "--all", "--as-of", "2026-10-27T00:00:00")
-    assert members(shop, "Sneakers", tmp_path) == {
-        "email:ann@x.com": "exited",
-        "email:bob@x.com": "existing",
-    }
+    assert members(shop, "Sneakers", tmp_path) == {"email:ann@x.com": "exited", "email:bob@x.com": "existing"}
     jobs = run(shop, "jobs", "list")
     assert jobs.count("SUCCEEDED") == 3
 
 
 def test_definitions_are_checked_versioned_and_protected(shop: Path) -> None:
-    bad = runner.invoke(
-        app,
-        ["--workspace", str(shop), "segment", "create", "X", "--pql", 'homeAddres.city = "Leeds"'],
-    )
+    bad = runner.invoke(app, ["--workspace", str(shop), "segment", "create", "X", "--pql", 'homeAddres.city = "Leeds"'])
     assert bad.exit_code == 1
     run(shop, "segment", "create", "Leeds", "--pql", 'homeAddress.city = "Leeds"')
     run(shop, "segment", "create", "Not Leeds", "--pql", 'not inSegment("Leeds")')
@@ -85,15 +73,9 @@ def test_definitions_are_checked_versioned_and_protected(shop: Path) -> None:
     run(shop, "segment", "update", "Leeds", "--pql", 'homeAddress.city = "York"')
     shown = json.loads(run(shop, "segment", "show", "Leeds"))
     assert shown["version"] == 2
-    assert [v["pql"] for v in shown["versions"]] == [
-        'homeAddress.city = "Leeds"',
-        'homeAddress.city = "York"',
-    ]
+    assert [v["pql"] for v in shown["versions"]] == ['homeAddress.city = "Leeds"', 'homeAddress.city = "York"']
     assert shown["pqlJson"]["fnName"] == "="
-    cycle = runner.invoke(
-        app,
-        ["--workspace", str(shop), "segment", "update", "Leeds", "--pql", 'inSegment("Not Leeds")'],
-    )
+    cycle = runner.invoke(app, ["--workspace", str(shop), "segment", "update", "Leeds", "--pql", 'inSegment("Not Leeds")'])
     assert cycle.exit_code == 1
 
 
@@ -101,8 +83,8 @@ def test_apply_is_idempotent_and_reports_changes(shop: Path, tmp_path: Path) -> 
     spec = tmp_path / "segments.yaml"
     spec.write_text(
         "segments:\n"
-        '  - name: Searchers\n    pql: xEvent[eventType = "search"].count() > 0\n'
-        '  - name: Buyers\n    pql: xEvent[eventType = "commerce.purchases"].count() > 0\n'
+        "  - name: Searchers\n    pql: xEvent[eventType = \"search\"].count() > 0\n"
+        "  - name: Buyers\n    pql: xEvent[eventType = \"commerce.purchases\"].count() > 0\n"
         "    tags: [commerce]\n"
     )
     first = run(shop, "apply", str(spec))
@@ -124,56 +106,23 @@ def test_sql_shows_the_compiled_query(shop: Path) -> None:
 
 def test_estimate_preview_and_explain(shop: Path) -> None:
     run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
-    assert "1 profiles (exact" in run(
-        shop, "estimate", "Sneakers", "--as-of", "2026-10-26T00:00:00"
-    )
+    assert "1 profiles (exact" in run(shop, "estimate", "Sneakers", "--as-of", "2026-10-26T00:00:00")
     assert "2 profiles (exact" in run(shop, "estimate", 'xEvent[eventType = "search"].count() > 0')
-    shown = json.loads(
-        run(shop, "preview", "Sneakers", "--as-of", "2026-10-26T00:00:00", "--format", "json")
-    )
+    shown = json.loads(run(shop, "preview", "Sneakers", "--as-of", "2026-10-26T00:00:00", "--format", "json"))
     assert [row["identity"] for row in shown] == ["email:bob@x.com"]
-    why = run(
-        shop,
-        "explain",
-        "Sneakers",
-        "--identity",
-        "email:ann@x.com",
-        "--as-of",
-        "2026-10-26T00:00:00",
-    )
+    why = run(shop, "explain", "Sneakers", "--identity", "email:ann@x.com", "--as-of", "2026-10-26T00:00:00")
     assert "✗" in why and "a2" in why and "is not in Sneakers" in why
 
 
 def test_edge_says_when_a_profile_is_in_no_segment(shop: Path) -> None:
     run(shop, "segment", "create", "Sneakers", "--pql", SNEAKERS)
-    view = '{"_id": "c1", "timestamp": "2026-10-26T09:00:00Z", "eventType": "web.webpagedetails.pageViews"}'
-    quiet = run(
-        shop,
-        "edge",
-        "--identity",
-        "email:carl@x.com",
-        "--event",
-        view,
-        "--as-of",
-        "2026-10-26T10:00:00",
-    )
+    carl = ["edge", "--identity", "email:carl@x.com", "--as-of", "2026-10-26T10:00:00", "--event"]
+    view = '{"_id": "c1", "timestamp": "2026-10-26T09:00:00Z", "eventType": "pageViews"}'
+    quiet = run(shop, *carl, view)
     assert "email:carl@x.com is in no segment at 2026-10-26T10:00:00" in quiet
     assert "┃ segment" not in quiet
-    search = (
-        view.replace("web.webpagedetails.pageViews", "search")[:-1]
-        + ', "search": {"keywords": "sneakers"}}'
-    )
-    entered = run(
-        shop,
-        "edge",
-        "--identity",
-        "email:carl@x.com",
-        "--event",
-        search,
-        "--as-of",
-        "2026-10-26T10:00:00",
-    )
-    assert "│ Sneakers │ yes    │ entered │" in entered
+    search = view.replace("pageViews", "search")[:-1] + ', "search": {"keywords": "sneakers"}}'
+    assert "│ Sneakers │ yes    │ entered │" in run(shop, *carl, search)
 
 
 def test_profile_ids_show_as_written(tmp_path: Path) -> None:
