@@ -11,7 +11,7 @@ under ``OTHER`` and read by every restricted reading: a type test never rules th
 from __future__ import annotations
 
 import sys
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -115,8 +115,12 @@ class EventIndex:
         found: list[tuple[Key, Event]] = []
         for kind in (*types, OTHER):
             log = self._logs.get(kind)
-            if log is not None and log[-1][0][1] >= seen:  # a key's second item is its arrival
-                found += log[bisect_left(log, seen, key=_arrival) :]
+            if log is None or log[-1][0][1] < seen:  # a key's second item is its arrival
+                continue
+            start = len(log) - 1  # back over the new ones: as many steps as are returned
+            while start and log[start - 1][0][1] >= seen:
+                start -= 1
+            found += log[start:]
         return total, found
 
     def latest(self) -> datetime | None:
@@ -149,10 +153,6 @@ class EventIndex:
 
 def _key(pair: tuple[Key, Event]) -> Key:
     return pair[0]
-
-
-def _arrival(pair: tuple[Key, Event]) -> int:
-    return pair[0][1]
 
 
 @dataclass(frozen=True, slots=True)
