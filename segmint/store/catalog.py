@@ -100,7 +100,25 @@ def apply_schema(con: Connection, extension: Schema) -> list[str]:
     return added
 
 
+def addressable(kind: str, name: str, separators: dict[str, str]) -> None:
+    """Refuse (UsageError) a name that commands could not address: empty, padded with spaces,
+    holding a control character, or holding one of the ``separators`` (character: where it
+    separates) that it is written between."""
+    if not name.strip() or name != name.strip() or not name.isprintable():
+        raise UsageError(
+            f'"{name}" cannot name {kind}',
+            hint="give a non-empty name, with no spaces at either end and no control characters",
+        )
+    for character, where in separators.items():
+        if character in name:
+            raise UsageError(
+                f'"{name}" cannot name {kind}: "{character}" separates {where}',
+                hint=f'give a name without "{character}"',
+            )
+
+
 def create_dataset(con: Connection, dataset: Dataset) -> None:
+    addressable("a dataset", dataset.name, {",": "the datasets a merge policy lists"})
     if _exists(con, "datasets", dataset.name):
         raise ConflictError(f'dataset "{dataset.name}" already exists')
     known = {ns.name for ns in namespaces(con)}
@@ -145,6 +163,11 @@ def named_dataset(known: Sequence[Dataset], name: str) -> Dataset:
 
 
 def add_namespace(con: Connection, namespace: Namespace) -> None:
+    separators = {
+        ":": "a namespace from an id (NAMESPACE:ID)",
+        ".": "a CSV column's path (identityMap.NAMESPACE)",
+    }
+    addressable("an identity namespace", namespace.name, separators)
     if _exists(con, "namespaces", namespace.name):
         raise ConflictError(f'identity namespace "{namespace.name}" already exists')
     con.execute(
@@ -159,6 +182,7 @@ def namespaces(con: Connection) -> list[Namespace]:
 
 
 def create_merge_policy(con: Connection, policy: MergePolicy) -> None:
+    addressable("a merge policy", policy.name, {})
     if _exists(con, "merge_policies", policy.name):
         raise ConflictError(f'merge policy "{policy.name}" already exists')
     if policy.attribute_merge is AttributeMerge.DATASET:

@@ -151,3 +151,24 @@ def test_paths_that_cannot_be_written_are_refused_without_traceback(loaded: Path
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "crm.csv", "web.jsonl", "ws"]
     refused = runner.invoke(app, ["--workspace", str(loaded), "serve", "--port", "70000"])
     assert refused.exit_code == 2 and "65535" in refused.output
+
+
+def test_names_commands_could_not_address_are_refused(tmp_path: Path) -> None:
+    """An empty or padded name, or one holding the separator it is written between, could not
+    be named again (``NS:ID``, ``identityMap.NS``, ``--datasets crm,web``): refused, with why."""
+    ws = tmp_path / "ws"
+    segmint(ws, "init")
+    cases = [
+        (["dataset", "create", "", "--class", "event"], '"" cannot name a dataset'),
+        (["dataset", "create", "web ", "--class", "event"], '"web " cannot name a dataset'),
+        (["dataset", "create", "a,b", "--class", "event"], '"," separates the datasets a merge policy lists'),
+        (["namespace", "create", "loyalty:id"], '":" separates a namespace from an id'),
+        (["namespace", "create", "loyalty.id"], '"." separates a CSV column'),
+        (["namespace", "create", "tab\tid"], '"tab\tid" cannot name an identity namespace'),
+        (["merge-policy", "create", " ", "--attribute-merge", "timestamp"], '" " cannot name a merge policy'),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = runner.invoke(app, ["--workspace", str(ws), *args])
+        assert result.exit_code == 1 and message in str(result.exception), (args, result.exception)
+    assert "web-2 (event)" in segmint(ws, "dataset", "create", "web-2", "--class", "event")
+    assert "namespace loyaltyId created" in segmint(ws, "namespace", "create", "loyaltyId")
