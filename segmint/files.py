@@ -13,8 +13,8 @@ from segmint.errors import UsageError
 
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed over it when the block succeeds and removed
-    when it fails, so no reader ever sees half a file."""
+    """A temporary path beside ``path`` (one ``writable`` refuses is refused first), renamed
+    over it when the block succeeds and removed when it fails: no reader sees half a file."""
     writable(path)
     temporary = path.with_name(f".{path.name}.partial")
     try:

@@ -104,7 +104,7 @@ def addressable(kind: str, name: str, separators: dict[str, str]) -> None:
     """Refuse (UsageError) a name that commands could not address: empty, padded with spaces,
     holding a control character, or holding one of the ``separators`` (character: where it
     separates) that it is written between."""
-    if not name.strip() or name != name.strip() or not name.isprintable():
+    if not name or name != name.strip() or not name.isprintable():
         raise UsageError(
             f'"{name}" cannot name {kind}',
             hint="give a non-empty name, with no spaces at either end and no control characters",
